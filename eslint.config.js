@@ -2,7 +2,7 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["dist/", "src/gen/", "node_modules/", "data/", "coverage/", "**/*.js", "**/*.mjs"] },
+  { ignores: [".scratch/", "dist/", "src/gen/", "node_modules/", "data/", "coverage/", "**/*.js", "**/*.mjs"] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
