@@ -1,0 +1,8 @@
+/**
+ * @module cli/commands
+ *
+ * Every `scriba` subcommand, in the order `scriba --help` lists them.
+ */
+import type { Command } from "../command.js";
+
+export const commands: readonly Command[] = [];
