@@ -15,6 +15,7 @@ const payload = simpleSigningPayload(image);
 let home: GpgHome;
 let fingerprint: string;
 let keys: TrustedKey[];
+let expiredFingerprint: string;
 
 function isReason(reason: string) {
   return (error: unknown) => error instanceof AttestationError && error.reason === reason;
@@ -24,6 +25,7 @@ before(async () => {
   home = GpgHome.create();
   fingerprint = home.generate("qa_bob@example.com");
   home.generate("qa_alice@example.com", "ed25519", "sign");
+  expiredFingerprint = home.generate("qa_gone@example.org", "ed25519", "sign", "1d", "20200101T000000");
   keys = await createTrustedKeys([{ kind: "pgp", armoredPublicKey: home.exportPublic(fingerprint) }]);
 });
 
@@ -81,6 +83,13 @@ describe("signing with gpg", () => {
 
   test("a key specifier that names two keys is SIGNING_KEY_UNKNOWN", async () => {
     await assert.rejects(gpgSign(payload, { key: "example.com", mode: "detached", homedir: home.dir }), isReason("SIGNING_KEY_UNKNOWN"));
+  });
+
+  test("a secret key gpg refuses to use (it expired) is SIGNING_FAILED", async () => {
+    await assert.rejects(
+      gpgSign(payload, { key: expiredFingerprint, mode: "clearsign", homedir: home.dir }),
+      isReason("SIGNING_FAILED"),
+    );
   });
 
   test("a missing gpg binary is GPG_UNAVAILABLE", async () => {

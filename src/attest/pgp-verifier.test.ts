@@ -207,6 +207,16 @@ describe("PGP signatures that must not verify", () => {
     assert.equal(firstFailure(result), "KEY_EXPIRED");
   });
 
+  test("keys are judged at the verification time given, so a key past its expiry then is KEY_EXPIRED", async () => {
+    const yearly = home.generate("yearly@example.com", "ed25519", "sign", "1y");
+    const key = await parseTrustedKey({ kind: "pgp", armoredPublicKey: home.exportPublic(yearly) });
+    const signature = home.sign(yearly, ["--clearsign"], digestText).toString("base64");
+    const attestation = { signature, pgpKeyId: yearly };
+    assert.equal((await verifyPgpSignedAttestation(attestation, image, [key])).verified, true);
+    const later = new Date(Date.now() + 2 * 365 * 24 * 3600 * 1000);
+    assert.equal(firstFailure(await verifyPgpSignedAttestation(attestation, image, [key], { now: later })), "KEY_EXPIRED");
+  });
+
   test("a signing subkey that has expired is KEY_EXPIRED", async () => {
     const signature = home.sign(`${fpr["oldParentSigning"]}!`, ["--detach-sign"], simpleSigning, "20200101T010000");
     const result = await v1(simpleSigning, signature, fpr["oldParent"]!);
