@@ -7,6 +7,7 @@ import { after, describe, test } from "node:test";
 import Database from "better-sqlite3";
 import { ScribaError } from "../../errors.js";
 import { describeStoreConformance } from "../conformance.js";
+import { rejectsWith } from "../conformance/harness.js";
 import type { Store } from "../store.js";
 import { attestationNote, attestationOccurrence, imageUri } from "../test-fixtures.js";
 import { busyTimeoutMs, openDatabase } from "./connection.js";
@@ -45,6 +46,19 @@ describe("the SQLite store on disk", () => {
       assert.equal((await store.getNote("signing", "qa")).name, "projects/signing/notes/qa");
       assert.equal((await store.listOccurrences("team", { pageSize: 10 })).records.length, 1);
       await store.getProject("team");
+    });
+  });
+
+  test("two stores on the same file see each other's writes and share its rules", async () => {
+    const path = freshPath();
+    await withStore(path, async (first) => {
+      await withStore(path, async (second) => {
+        await first.createNote(attestationNote("p", "n"));
+        assert.equal((await second.getNote("p", "n")).name, "projects/p/notes/n");
+        await rejectsWith(second.createNote(attestationNote("p", "n")), "ALREADY_EXISTS");
+        await second.createOccurrence(attestationOccurrence("p", "o1", "projects/p/notes/n", imageUri(1)));
+        await rejectsWith(first.deleteNote("p", "n"), "FAILED_PRECONDITION");
+      });
     });
   });
 
