@@ -9,6 +9,7 @@
 import { describe } from "node:test";
 import type { Store } from "./store.js";
 import { batchCases } from "./conformance/batch-cases.js";
+import { filterCases } from "./conformance/filter-cases.js";
 import { storeUser } from "./conformance/harness.js";
 import { noteCases } from "./conformance/note-cases.js";
 import { occurrenceCases } from "./conformance/occurrence-cases.js";
@@ -35,5 +36,6 @@ export function describeStoreConformance(
     describe("batch creates", () => batchCases(use));
     describe("updates", () => updateCases(use));
     describe("pagination", () => paginationCases(use));
+    describe("filters", () => filterCases(use));
   });
 }

@@ -6,14 +6,15 @@ import { join } from "node:path";
 import { after, describe, test } from "node:test";
 import Database from "better-sqlite3";
 import { ScribaError } from "../../errors.js";
+import { compileFilter } from "../../filter/index.js";
 import { describeStoreConformance } from "../conformance.js";
 import { rejectsWith } from "../conformance/harness.js";
 import type { Store } from "../store.js";
 import { attestationNote, attestationOccurrence, imageUri } from "../test-fixtures.js";
 import { busyTimeoutMs, openDatabase } from "./connection.js";
-import { occurrenceListSql } from "./list-sql.js";
+import { noteOccurrenceListSql, occurrenceListSql } from "./list-sql.js";
 import { migrate, schemaVersion } from "./migrate.js";
-import { latestSchemaVersion } from "./schema.js";
+import { latestSchemaVersion, migrations } from "./schema.js";
 import { openSqliteStore } from "./sqlite-store.js";
 
 const scratch = mkdtempSync(join(tmpdir(), "scriba-sqlite-test-"));
@@ -127,6 +128,26 @@ describe("SQLite migrations", () => {
     });
   });
 
+  test("a database at an older version is upgraded in place and keeps its data", async () => {
+    const path = join(scratch, `old-${++counter}.db`);
+    const db = new Database(path);
+    try {
+      assert.equal(migrate(db, migrations.slice(0, 1)), 1);
+      db.prepare("INSERT INTO projects (project, name) VALUES ('old', 'projects/old')").run();
+    } finally {
+      db.close();
+    }
+    await withStore(path, async (store) => {
+      await store.getProject("old");
+    });
+    const reopened = new Database(path);
+    try {
+      assert.equal(schemaVersion(reopened), latestSchemaVersion);
+    } finally {
+      reopened.close();
+    }
+  });
+
   test("a migration that fails leaves no trace and no version row", () => {
     const db = new Database(":memory:");
     try {
@@ -207,20 +228,50 @@ describe("SQLite durability", () => {
 });
 
 describe("SQLite query plans", () => {
-  /** The plan of a list query, one detail line per step. */
-  function planOf(db: Database.Database, query: { sql: string; params: readonly unknown[] }): string[] {
+  const db = openDatabase({ path: ":memory:" });
+  after(() => db.close());
+
+  /** The plan of a list query, one line per step. */
+  function planOf(query: { sql: string; params: readonly unknown[] }): string {
     const rows = db.prepare(`EXPLAIN QUERY PLAN ${query.sql}`).all(...query.params) as { detail: string }[];
-    return rows.map((row) => row.detail);
+    return rows.map((row) => row.detail).join("\n");
   }
 
-  test("listing a project's occurrences uses an index and never sorts", () => {
-    const db = openDatabase({ path: ":memory:" });
-    try {
-      const plan = planOf(db, occurrenceListSql("team", { pageSize: 100 }));
-      assert.ok(plan.some((step) => /USING (COVERING )?INDEX occurrences_by_project/.test(step)), plan.join("\n"));
-      assert.ok(!plan.some((step) => /TEMP B-TREE/.test(step)), plan.join("\n"));
-    } finally {
-      db.close();
-    }
+  const occurrences = (filter?: string) => ({
+    pageSize: 100,
+    filter: filter === undefined ? undefined : compileFilter(filter, "occurrence"),
+  });
+
+  /** Asserts a page is read from `index` in sequence order: no table scan, no sort. */
+  function assertReadsInOrderFrom(plan: string, index: string): void {
+    assert.match(plan, new RegExp(`^SEARCH occurrences USING (COVERING )?INDEX ${index} \\(`), plan);
+    assert.doesNotMatch(plan, /TEMP B-TREE|SCAN/, plan);
+  }
+
+  test("a project's occurrences are read from the project index", () => {
+    assertReadsInOrderFrom(planOf(occurrenceListSql("team", occurrences())), "occurrences_by_project");
+  });
+
+  test("occurrences filtered by resource are read from the resource index", () => {
+    const plan = planOf(occurrenceListSql("team", occurrences(`resourceUri = "${imageUri(1)}"`)));
+    assertReadsInOrderFrom(plan, "occurrences_by_resource");
+    assert.match(plan, /resource_uri=\?/);
+  });
+
+  test("Kritis's kind-and-resource filter is read from the resource index, not the kind index", () => {
+    const filter = `resourceUrl = "${imageUri(1)}" AND kind = "ATTESTATION"`;
+    assertReadsInOrderFrom(planOf(occurrenceListSql("team", occurrences(filter))), "occurrences_by_resource");
+    const gcpStyle = `resourceUrl = "${imageUri(1)}" AND noteProjectId = "goog-vulnz" AND noteId = "PACKAGE_VULNERABILITY"`;
+    assertReadsInOrderFrom(planOf(occurrenceListSql("team", occurrences(gcpStyle))), "occurrences_by_resource");
+  });
+
+  test("occurrences filtered by kind or by note name use their own indexes", () => {
+    assertReadsInOrderFrom(planOf(occurrenceListSql("team", occurrences("kind = VULNERABILITY"))), "occurrences_by_kind");
+    const byNote = occurrences('noteName = "projects/signing/notes/qa"');
+    assertReadsInOrderFrom(planOf(occurrenceListSql("team", byNote)), "occurrences_by_note_name");
+  });
+
+  test("a note's occurrences are read from the note index across projects", () => {
+    assertReadsInOrderFrom(planOf(noteOccurrenceListSql("signing", "qa", occurrences())), "occurrences_by_note");
   });
 });
