@@ -274,6 +274,7 @@ class MemoryStore implements Store {
 
   listNoteOccurrences(noteProject: string, noteId: string, query: ListQuery): Promise<Page> {
     return this.#run(() => {
+      // A bad token or filter is reported before a missing note, as the SQL adapters do.
       cursorAfter(query);
       filterFor(query, "occurrence");
       if (!this.#hasNote(noteProject, noteId)) throw noteNotFound(noteName(noteProject, noteId));
