@@ -64,3 +64,29 @@ export function batchFailed(
     { violations },
   );
 }
+
+/** A page token this store did not hand out (or that was altered). */
+export const invalidCursor = () =>
+  new ScribaError("INVALID_ARGUMENT", "page token is invalid; use the nextPageToken of a previous page");
+
+/** The store was closed (the server is shutting down). */
+export const storeClosed = () => new ScribaError("UNAVAILABLE", "the store is closed");
+
+/** The database stayed locked by another writer for longer than the store waits. */
+export const storeBusy = (cause?: unknown) =>
+  new ScribaError("UNAVAILABLE", "the database is busy; retry the request", { cause });
+
+/** The database was migrated by a newer Scriba; an older one must not guess at its schema. */
+export const schemaTooNew = (found: number, known: number) =>
+  new ScribaError(
+    "FAILED_PRECONDITION",
+    `the database schema is at version ${found}, but this Scriba knows versions up to ${known}; upgrade Scriba`,
+  );
+
+/**
+ * The service handed a store a row that does not belong where the call says
+ * (another project, or an update that renames the object). A bug, not a client
+ * mistake, hence INTERNAL.
+ */
+export const rowMismatch = (name: string, expected: string) =>
+  new ScribaError("INTERNAL", `row ${q(name)} does not belong to ${q(expected)}`);

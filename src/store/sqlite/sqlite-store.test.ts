@@ -1,0 +1,277 @@
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, describe, test } from "node:test";
+import Database from "better-sqlite3";
+import { ScribaError } from "../../errors.js";
+import { compileFilter } from "../../filter/index.js";
+import { describeStoreConformance } from "../conformance.js";
+import { rejectsWith } from "../conformance/harness.js";
+import type { Store } from "../store.js";
+import { attestationNote, attestationOccurrence, imageUri } from "../test-fixtures.js";
+import { busyTimeoutMs, openDatabase } from "./connection.js";
+import { noteOccurrenceListSql, occurrenceListSql } from "./list-sql.js";
+import { migrate, schemaVersion } from "./migrate.js";
+import { latestSchemaVersion, migrations } from "./schema.js";
+import { openSqliteStore } from "./sqlite-store.js";
+
+const scratch = mkdtempSync(join(tmpdir(), "scriba-sqlite-test-"));
+after(() => rmSync(scratch, { recursive: true, force: true }));
+
+let counter = 0;
+/** A database path in a directory that does not exist yet (the store must create it). */
+const freshPath = () => join(scratch, `case-${++counter}`, "nested", "scriba.db");
+
+describeStoreConformance("the SQLite store", () => Promise.resolve(openSqliteStore({ path: freshPath() })));
+
+/** Opens a store on `path`, runs `body`, and closes it. */
+async function withStore(path: string, body: (store: Store) => Promise<void>): Promise<void> {
+  const store = openSqliteStore({ path });
+  try {
+    await body(store);
+  } finally {
+    await store.close();
+  }
+}
+
+describe("the SQLite store on disk", () => {
+  test("data survives closing and reopening the database", async () => {
+    const path = freshPath();
+    await withStore(path, async (store) => {
+      await store.createNote(attestationNote("signing", "qa"));
+      await store.createOccurrence(attestationOccurrence("team", "o1", "projects/signing/notes/qa", imageUri(1)));
+    });
+    await withStore(path, async (store) => {
+      assert.equal((await store.getNote("signing", "qa")).name, "projects/signing/notes/qa");
+      assert.equal((await store.listOccurrences("team", { pageSize: 10 })).records.length, 1);
+      await store.getProject("team");
+    });
+  });
+
+  test("two stores on the same file see each other's writes and share its rules", async () => {
+    const path = freshPath();
+    await withStore(path, async (first) => {
+      await withStore(path, async (second) => {
+        await first.createNote(attestationNote("p", "n"));
+        assert.equal((await second.getNote("p", "n")).name, "projects/p/notes/n");
+        await rejectsWith(second.createNote(attestationNote("p", "n")), "ALREADY_EXISTS");
+        await second.createOccurrence(attestationOccurrence("p", "o1", "projects/p/notes/n", imageUri(1)));
+        await rejectsWith(first.deleteNote("p", "n"), "FAILED_PRECONDITION");
+      });
+    });
+  });
+
+  test("the store reports its kind and answers ping", async () => {
+    await withStore(freshPath(), async (store) => {
+      assert.equal(store.kind, "sqlite");
+      await store.ping();
+    });
+  });
+
+  test("WAL, synchronous=FULL, foreign keys and a busy timeout are set by default", () => {
+    const db = openDatabase({ path: freshPath() });
+    try {
+      assert.equal(db.pragma("journal_mode", { simple: true }), "wal");
+      assert.equal(db.pragma("synchronous", { simple: true }), 2); // FULL
+      assert.equal(db.pragma("foreign_keys", { simple: true }), 1);
+      assert.equal(db.pragma("busy_timeout", { simple: true }), busyTimeoutMs);
+    } finally {
+      db.close();
+    }
+  });
+
+  test("synchronous=NORMAL can be chosen", () => {
+    const db = openDatabase({ path: freshPath(), synchronous: "NORMAL" });
+    try {
+      assert.equal(db.pragma("synchronous", { simple: true }), 1); // NORMAL
+    } finally {
+      db.close();
+    }
+  });
+
+  test("a file that is not a database is refused as UNAVAILABLE", () => {
+    const path = join(scratch, `not-a-db-${++counter}`);
+    writeFileSync(path, "this is not SQLite ".repeat(100));
+    assert.throws(
+      () => openSqliteStore({ path }),
+      (error: unknown) => error instanceof ScribaError && error.code === "UNAVAILABLE",
+    );
+  });
+});
+
+describe("SQLite migrations", () => {
+  test("a new database is migrated to the latest schema version", () => {
+    const db = openDatabase({ path: freshPath() });
+    try {
+      assert.equal(schemaVersion(db), latestSchemaVersion);
+    } finally {
+      db.close();
+    }
+  });
+
+  test("running the migrations again applies nothing and keeps the data", async () => {
+    const path = freshPath();
+    await withStore(path, (store) => store.createNote(attestationNote("p", "n")).then(() => undefined));
+    const db = new Database(path);
+    try {
+      assert.equal(migrate(db), latestSchemaVersion);
+      assert.equal(migrate(db), latestSchemaVersion);
+      const versions = db.prepare("SELECT version FROM schema_migrations ORDER BY version").pluck().all();
+      assert.deepEqual(versions, Array.from({ length: latestSchemaVersion }, (_, i) => i + 1));
+    } finally {
+      db.close();
+    }
+    await withStore(path, async (store) => {
+      await store.getNote("p", "n");
+    });
+  });
+
+  test("a database at an older version is upgraded in place and keeps its data", async () => {
+    const path = join(scratch, `old-${++counter}.db`);
+    const db = new Database(path);
+    try {
+      assert.equal(migrate(db, migrations.slice(0, 1)), 1);
+      db.prepare("INSERT INTO projects (project, name) VALUES ('old', 'projects/old')").run();
+    } finally {
+      db.close();
+    }
+    await withStore(path, async (store) => {
+      await store.getProject("old");
+    });
+    const reopened = new Database(path);
+    try {
+      assert.equal(schemaVersion(reopened), latestSchemaVersion);
+    } finally {
+      reopened.close();
+    }
+  });
+
+  test("a migration that fails leaves no trace and no version row", () => {
+    const db = new Database(":memory:");
+    try {
+      migrate(db);
+      const broken = {
+        version: latestSchemaVersion + 1,
+        description: "fails half-way",
+        sql: "CREATE TABLE half_done (x INTEGER); INSERT INTO no_such_table VALUES (1);",
+      };
+      assert.throws(() => migrate(db, [broken]));
+      assert.equal(schemaVersion(db), latestSchemaVersion);
+      const table = db.prepare("SELECT name FROM sqlite_master WHERE name = 'half_done'").get();
+      assert.equal(table, undefined);
+    } finally {
+      db.close();
+    }
+  });
+
+  test("a database with a newer schema version is refused as FAILED_PRECONDITION", async () => {
+    const path = freshPath();
+    await withStore(path, () => Promise.resolve());
+    const db = new Database(path);
+    db.prepare("INSERT INTO schema_migrations (version, applied_at) VALUES (?, 'later')").run(latestSchemaVersion + 1);
+    db.close();
+    assert.throws(
+      () => openSqliteStore({ path }),
+      (error: unknown) =>
+        error instanceof ScribaError &&
+        error.code === "FAILED_PRECONDITION" &&
+        error.message.includes(`version ${latestSchemaVersion + 1}`),
+    );
+  });
+});
+
+describe("SQLite durability", () => {
+  test("a write acknowledged before the process is killed is there after reopening", async () => {
+    const path = freshPath();
+    const storeModule = new URL("./sqlite-store.ts", import.meta.url).href;
+    const fixturesModule = new URL("../test-fixtures.ts", import.meta.url).href;
+    // The child writes, reports success, then waits to be killed without closing the database.
+    const child = spawn(
+      process.execPath,
+      [
+        "--import",
+        "tsx",
+        "--input-type=module",
+        "--eval",
+        `
+        const { openSqliteStore } = await import(${JSON.stringify(storeModule)});
+        const { attestationNote } = await import(${JSON.stringify(fixturesModule)});
+        const store = openSqliteStore({ path: ${JSON.stringify(path)} });
+        await store.createNote(attestationNote("durable", "acknowledged"));
+        process.stdout.write("written\\n");
+        setInterval(() => {}, 1000);
+        `,
+      ],
+      { stdio: ["ignore", "pipe", "inherit"] },
+    );
+    const exit = new Promise<NodeJS.Signals | null>((resolve) => child.on("exit", (_code, signal) => resolve(signal)));
+    try {
+      await new Promise<void>((resolve, reject) => {
+        let output = "";
+        child.stdout.on("data", (chunk: Buffer) => {
+          output += chunk.toString();
+          if (output.includes("written")) resolve();
+        });
+        child.on("exit", () => reject(new Error(`the child exited before writing: ${output}`)));
+      });
+      child.kill("SIGKILL");
+      assert.equal(await exit, "SIGKILL");
+    } finally {
+      if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+    }
+    await withStore(path, async (store) => {
+      assert.equal((await store.getNote("durable", "acknowledged")).name, "projects/durable/notes/acknowledged");
+    });
+  });
+});
+
+describe("SQLite query plans", () => {
+  const db = openDatabase({ path: ":memory:" });
+  after(() => db.close());
+
+  /** The plan of a list query, one line per step. */
+  function planOf(query: { sql: string; params: readonly unknown[] }): string {
+    const rows = db.prepare(`EXPLAIN QUERY PLAN ${query.sql}`).all(...query.params) as { detail: string }[];
+    return rows.map((row) => row.detail).join("\n");
+  }
+
+  const occurrences = (filter?: string) => ({
+    pageSize: 100,
+    filter: filter === undefined ? undefined : compileFilter(filter, "occurrence"),
+  });
+
+  /** Asserts a page is read from `index` in sequence order: no table scan, no sort. */
+  function assertReadsInOrderFrom(plan: string, index: string): void {
+    assert.match(plan, new RegExp(`^SEARCH occurrences USING (COVERING )?INDEX ${index} \\(`), plan);
+    assert.doesNotMatch(plan, /TEMP B-TREE|SCAN/, plan);
+  }
+
+  test("a project's occurrences are read from the project index", () => {
+    assertReadsInOrderFrom(planOf(occurrenceListSql("team", occurrences())), "occurrences_by_project");
+  });
+
+  test("occurrences filtered by resource are read from the resource index", () => {
+    const plan = planOf(occurrenceListSql("team", occurrences(`resourceUri = "${imageUri(1)}"`)));
+    assertReadsInOrderFrom(plan, "occurrences_by_resource");
+    assert.match(plan, /resource_uri=\?/);
+  });
+
+  test("Kritis's kind-and-resource filter is read from the resource index, not the kind index", () => {
+    const filter = `resourceUrl = "${imageUri(1)}" AND kind = "ATTESTATION"`;
+    assertReadsInOrderFrom(planOf(occurrenceListSql("team", occurrences(filter))), "occurrences_by_resource");
+    const gcpStyle = `resourceUrl = "${imageUri(1)}" AND noteProjectId = "goog-vulnz" AND noteId = "PACKAGE_VULNERABILITY"`;
+    assertReadsInOrderFrom(planOf(occurrenceListSql("team", occurrences(gcpStyle))), "occurrences_by_resource");
+  });
+
+  test("occurrences filtered by kind or by note name use their own indexes", () => {
+    assertReadsInOrderFrom(planOf(occurrenceListSql("team", occurrences("kind = VULNERABILITY"))), "occurrences_by_kind");
+    const byNote = occurrences('noteName = "projects/signing/notes/qa"');
+    assertReadsInOrderFrom(planOf(occurrenceListSql("team", byNote)), "occurrences_by_note_name");
+  });
+
+  test("a note's occurrences are read from the note index across projects", () => {
+    assertReadsInOrderFrom(planOf(noteOccurrenceListSql("signing", "qa", occurrences())), "occurrences_by_note");
+  });
+});
