@@ -1,36 +1,25 @@
 /**
  * @module store/test-fixtures
  *
- * Builds store rows from real grafeas.v1 messages for tests, deriving the
- * indexed columns from the message the way the service does: the kind from
- * the message's `type`/`details` case, times in microseconds, and the note's
- * project and ID parsed from `noteName`. The JSON is protobuf-es canonical
- * proto3 JSON, so filters see exactly what they will see in production.
+ * Builds store rows from real grafeas.v1 messages for tests, through the same
+ * `grafeas/rows.ts` derivation the service uses, so filters and stores see in
+ * tests exactly what they see in production.
  */
-import { create, toJsonString, type MessageInitShape } from "@bufbuild/protobuf";
+import { create, type MessageInitShape } from "@bufbuild/protobuf";
 import { timestampFromMs, type Timestamp } from "@bufbuild/protobuf/wkt";
-import { NoteKind } from "../gen/grafeas/v1/common_pb.js";
 import { NoteSchema, OccurrenceSchema } from "../gen/grafeas/v1/grafeas_pb.js";
 import { Severity } from "../gen/grafeas/v1/severity_pb.js";
-import { noteName, occurrenceName, parseNoteName } from "../grafeas/resource-names.js";
+import { kindOfNote, kindOfOccurrence } from "../grafeas/note-kind.js";
+import { timestampMicros } from "../grafeas/proto-json.js";
+import { noteName, occurrenceName } from "../grafeas/resource-names.js";
+import { noteRow as rowOfNote, occurrenceRow as rowOfOccurrence } from "../grafeas/rows.js";
 import type { NoteRow, OccurrenceRow } from "./store.js";
 
 /** A fixed instant (2024-01-02T03:04:05.678Z), so that rows are reproducible. */
 export const fixtureTime = timestampFromMs(Date.UTC(2024, 0, 2, 3, 4, 5, 678));
 
-/** `dsseAttestation` → `DSSE_ATTESTATION`: a oneof case named after its NoteKind. */
-function kindOf(oneofCase: string | undefined): string {
-  if (oneofCase === undefined) return NoteKind[NoteKind.NOTE_KIND_UNSPECIFIED];
-  const kind = oneofCase.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase();
-  if (!(kind in NoteKind)) throw new Error(`no NoteKind for the case ${oneofCase}`);
-  return kind;
-}
-
-const kindNumber = (kind: string) => NoteKind[kind as keyof typeof NoteKind];
-
 export function micros(timestamp: Timestamp | undefined): number {
-  const t = timestamp ?? fixtureTime;
-  return Number(t.seconds) * 1_000_000 + Math.floor(t.nanos / 1000);
+  return timestampMicros(timestamp ?? fixtureTime);
 }
 
 /** A note row for `projects/<project>/notes/<noteId>` from a Note message's fields. */
@@ -45,17 +34,8 @@ export function noteRow(
     ...init,
     name: noteName(project, noteId),
   });
-  const kind = kindOf(message.type.case);
-  message.kind = kindNumber(kind);
-  return {
-    project,
-    noteId,
-    name: message.name,
-    kind,
-    createTime: micros(message.createTime),
-    updateTime: micros(message.updateTime),
-    json: toJsonString(NoteSchema, message),
-  };
+  message.kind = kindOfNote(message);
+  return rowOfNote(message);
 }
 
 /** An occurrence row for `projects/<project>/occurrences/<occurrenceId>`; `noteName` is required. */
@@ -70,22 +50,8 @@ export function occurrenceRow(
     ...init,
     name: occurrenceName(project, occurrenceId),
   });
-  const kind = kindOf(message.details.case);
-  message.kind = kindNumber(kind);
-  const note = parseNoteName(message.noteName);
-  return {
-    project,
-    occurrenceId,
-    name: message.name,
-    noteProject: note.project,
-    noteId: note.noteId,
-    noteName: message.noteName,
-    kind,
-    resourceUri: message.resourceUri,
-    createTime: micros(message.createTime),
-    updateTime: micros(message.updateTime),
-    json: toJsonString(OccurrenceSchema, message),
-  };
+  message.kind = kindOfOccurrence(message);
+  return rowOfOccurrence(message);
 }
 
 /** An attestation-authority note, as the QA step of the walkthrough creates. */
