@@ -80,6 +80,40 @@ export function parseSignatureAlgorithm(name: string): PkixScheme {
   throw new AttestationError("ALGORITHM_NOT_ALLOWED", `signature algorithm ${JSON.stringify(name)} is not allowed`);
 }
 
+/**
+ * The PKIX signature algorithm names of Binary Authorization and Kritis (the
+ * gcloud `--pkix-public-key-algorithm` values), in their canonical spelling.
+ * {@link parseSignatureAlgorithm} reads more than these (any RSA size from
+ * 2048 bits, Ed25519); this list is what a policy may declare, so that a CRD
+ * schema enum and the policy parser agree on one closed set.
+ */
+export const namedSignatureAlgorithms = [
+  "rsa-pss-2048-sha256",
+  "rsa-pss-3072-sha256",
+  "rsa-pss-4096-sha256",
+  "rsa-pss-4096-sha512",
+  "rsa-sign-pkcs1-2048-sha256",
+  "rsa-sign-pkcs1-3072-sha256",
+  "rsa-sign-pkcs1-4096-sha256",
+  "rsa-sign-pkcs1-4096-sha512",
+  "ecdsa-p256-sha256",
+  "ecdsa-p384-sha384",
+  "ecdsa-p521-sha512",
+] as const;
+
+/**
+ * Every spelling of {@link namedSignatureAlgorithms}: the canonical names,
+ * Binary Authorization's enum names (`RSA_PSS_2048_SHA256`, `ECDSA_P256_SHA256`)
+ * and its `EC_SIGN_*` aliases of the ECDSA names.
+ */
+export const namedSignatureAlgorithmSpellings: readonly string[] = [
+  ...namedSignatureAlgorithms,
+  ...namedSignatureAlgorithms.map((name) => name.toUpperCase().replaceAll("-", "_")),
+  "EC_SIGN_P256_SHA256",
+  "EC_SIGN_P384_SHA384",
+  "EC_SIGN_P521_SHA512",
+];
+
 /** The canonical (Binary Authorization) name of a scheme; `keyBits` fills in an RSA size the scheme leaves open. */
 export function schemeName(scheme: PkixScheme, keyBits?: number): string {
   switch (scheme.kind) {

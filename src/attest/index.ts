@@ -31,8 +31,12 @@ export {
   type PkixScheme,
   allowedJwsAlgorithms,
   minimumRsaBits,
+  namedSignatureAlgorithmSpellings,
+  namedSignatureAlgorithms,
   parseSignatureAlgorithm,
+  pkixKeyShape,
   schemeName,
+  schemesForKey,
 } from "./algorithms.js";
 export { type PgpKeyIdHint, parsePgpKeyId, pgpKeyIdMatches } from "./pgp-key-id.js";
 export {

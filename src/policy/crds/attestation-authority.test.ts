@@ -177,14 +177,14 @@ describe("AttestationAuthority validation", () => {
   test("an EC key declared with an RSA algorithm is rejected", () => {
     rejects(
       withField(base, "spec.publicKeys[1].pkixPublicKey.signatureAlgorithm", "rsa-sign-pkcs1-2048-sha256"),
-      "rsa-sign-pkcs1-2048-sha256 needs an RSA key; this key is of type ec",
+      "signature algorithm rsa-sign-pkcs1-2048-sha256 does not fit the key: the key is ECDSA P-256",
     );
   });
 
   test("a P-384 key declared as ecdsa-p256-sha256 is rejected", () => {
     rejects(
       withField(base, "spec.publicKeys[1].pkixPublicKey.publicKeyPem", pem("ec", { namedCurve: "P-384" })),
-      "ecdsa-p256-sha256 needs an EC key on prime256v1; this key is on secp384r1",
+      "signature algorithm ecdsa-p256-sha256 does not fit the key: the key is ECDSA P-384",
     );
   });
 
@@ -194,7 +194,7 @@ describe("AttestationAuthority validation", () => {
       "spec.publicKeys[1].pkixPublicKey.publicKeyPem",
       pem("rsa", { modulusLength: 2048 }),
     );
-    rejects(object, "needs a 3072-bit RSA key; this key has 2048 bits");
+    rejects(object, "signature algorithm rsa-pss-3072-sha256 does not fit the key: the key has 2048 bits");
   });
 
   test("an unknown signature algorithm is rejected", () => {

@@ -41,25 +41,31 @@
  *   algorithm; its `keyId`, when not given, is derived as Kritis' attestlib
  *   and Binary Authorization do: `ni:///sha-256;<base64url(SHA-256(DER SPKI))>`.
  *
- * Signatures are verified elsewhere (the attestation verifier); this module
- * only reads and checks the declaration. A declared PGP `keyId` is kept as
+ * Algorithm names, the key allow-list and key ids are the attestation
+ * verifier's (src/attest), so a key accepted here is one the verifier can use.
+ * Signatures are verified there; this module only reads and checks the
+ * declaration. A declared PGP `keyId` is kept as
  * written (normalised to uppercase hex) for the verifier to compare with the
  * key's fingerprint.
  */
-import { createHash, createPublicKey } from "node:crypto";
+import { createPublicKey } from "node:crypto";
 import type { KeyObject } from "node:crypto";
+import {
+  AttestationError,
+  namedSignatureAlgorithmSpellings,
+  namedSignatureAlgorithms,
+  niKeyId,
+  parseSignatureAlgorithm,
+  pkixKeyShape,
+  schemeName,
+  schemesForKey,
+} from "../../attest/index.js";
 import type { NoteName } from "../../grafeas/resource-names.js";
 import { noteName as formatNoteName, parseNoteName } from "../../grafeas/resource-names.js";
 import { FieldReader, fieldPath, isJsonObject } from "./field-reader.js";
 import type { JsonObject } from "./field-reader.js";
 import type { ObjectIdentity, ParseResult, ReadOptions } from "./kritis-api.js";
 import { parseResult, readEnvelope, unreadableObject } from "./kritis-api.js";
-import type { PkixSignatureAlgorithm } from "./pkix-signature-algorithm.js";
-import {
-  keyMismatch,
-  parsePkixSignatureAlgorithm,
-  pkixSignatureAlgorithms,
-} from "./pkix-signature-algorithm.js";
 
 export const publicKeyTypes = ["PGP", "PKIX"] as const;
 export type PublicKeyType = (typeof publicKeyTypes)[number];
@@ -79,7 +85,8 @@ export interface PkixPublicKey {
   readonly keyId: string;
   readonly keyIdDerived: boolean;
   readonly publicKeyPem: string;
-  readonly signatureAlgorithm: PkixSignatureAlgorithm;
+  /** The canonical Kritis/gcloud name (`ecdsa-p256-sha256`), whatever spelling the policy used. */
+  readonly signatureAlgorithm: string;
   readonly comment: string | undefined;
 }
 
@@ -143,10 +150,24 @@ function readPemKey(reader: FieldReader, value: string, path: string): KeyObject
   }
 }
 
-/** The key ID Kritis' attestlib and Binary Authorization derive for a PKIX key. */
-export function derivePkixKeyId(key: KeyObject): string {
-  const der = key.export({ type: "spki", format: "der" });
-  return `ni:///sha-256;${createHash("sha256").update(der).digest("base64url")}`;
+/**
+ * The canonical name of a declared algorithm, or undefined when the spelling
+ * is not one a policy may declare (the CRD schema's enum).
+ */
+function readSignatureAlgorithm(text: string): string | undefined {
+  if (!namedSignatureAlgorithmSpellings.includes(text)) return undefined;
+  return schemeName(parseSignatureAlgorithm(text));
+}
+
+/** Why the key cannot make signatures of the algorithm (or is off the allow-list), or undefined. */
+function keyMismatch(algorithm: string, key: KeyObject): string | undefined {
+  try {
+    schemesForKey(pkixKeyShape(key), parseSignatureAlgorithm(algorithm));
+    return undefined;
+  } catch (error) {
+    if (error instanceof AttestationError) return error.detail;
+    throw error;
+  }
 }
 
 const uri = /^[A-Za-z][A-Za-z0-9+.-]*:\S+$/;
@@ -216,11 +237,11 @@ function readPublicKey(reader: FieldReader, item: unknown, path: string): Author
     const pem = reader.string(pkix["publicKeyPem"], pemPath, true);
     const algorithmText = reader.string(pkix["signatureAlgorithm"], algorithmPath, true);
     const algorithm =
-      algorithmText === undefined ? undefined : parsePkixSignatureAlgorithm(algorithmText);
+      algorithmText === undefined ? undefined : readSignatureAlgorithm(algorithmText);
     if (algorithmText !== undefined && algorithm === undefined) {
       reader.problem(
         algorithmPath,
-        `must be one of ${pkixSignatureAlgorithms.join(", ")} (or the Binary Authorization spelling, e.g. ECDSA_P256_SHA256); got ${JSON.stringify(algorithmText)}`,
+        `must be one of ${namedSignatureAlgorithms.join(", ")} (or the Binary Authorization spelling, e.g. ECDSA_P256_SHA256); got ${JSON.stringify(algorithmText)}`,
       );
     }
     const publicKey = pem === undefined ? undefined : readPemKey(reader, pem, pemPath);
@@ -229,7 +250,7 @@ function readPublicKey(reader: FieldReader, item: unknown, path: string): Author
     if (mismatch !== undefined) return reader.problem(pemPath, mismatch);
     return {
       keyType,
-      keyId: declared ?? derivePkixKeyId(publicKey),
+      keyId: declared ?? niKeyId(publicKey.export({ type: "spki", format: "der" })),
       keyIdDerived: declared === undefined,
       publicKeyPem: `${pem?.trim()}\n`,
       signatureAlgorithm: algorithm,

@@ -15,7 +15,7 @@ import {
   noPolicyDefaults,
   parseKritisConfig,
 } from "./kritis-config.js";
-import { pkixSignatureAlgorithmSpellings } from "./pkix-signature-algorithm.js";
+import { namedSignatureAlgorithmSpellings } from "../../attest/index.js";
 import { applySchemaDefaults, structuralSchemaProblems, validateAgainstSchema } from "./structural-schema.js";
 import { crdDirectory, example, exampleFiles, examplePkixPem, readYaml, valueAt, withField } from "./test-fixtures.js";
 
@@ -126,7 +126,7 @@ describe("the CRD enums are the values the parsers accept", () => {
     assert.deepEqual(enumAt("AttestationAuthority", `${key}.keyType`), [...publicKeyTypes]);
     assert.deepEqual(
       [...(enumAt("AttestationAuthority", `${key}.pkixPublicKey.properties.signatureAlgorithm`) as string[])].sort(),
-      [...pkixSignatureAlgorithmSpellings].sort(),
+      [...namedSignatureAlgorithmSpellings].sort(),
     );
   });
 
