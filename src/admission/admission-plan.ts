@@ -1,0 +1,231 @@
+/**
+ * @module admission/admission-plan
+ *
+ * The first, pure step of a review: from the request and the policies, which
+ * images need judging and which metadata that takes. Nothing is fetched here.
+ *
+ * Per request:
+ * 1. Only CREATE and UPDATE of a kind that carries a pod spec
+ *    (policy/workload-images) are reviewed; anything else is admitted
+ *    untouched (`reviewed: false`).
+ * 2. A namespace in the KritisConfig `exemptNamespaces` is not reviewed: every
+ *    image is admitted as exempt.
+ * 3. A malformed object is denied with every bad field named.
+ * 4. On UPDATE, an image the old object already had (same normalised
+ *    reference, in any container) is admitted as unchanged; only new images
+ *    are judged (see docs/admission.md for the trade-off).
+ * 5. An image matching the KritisConfig `imageAllowlist` is admitted.
+ * 6. If the namespace has an invalid policy, the object is denied with the
+ *    precise problem(s) (fail closed), and nothing is fetched.
+ * 7. If the namespace has no policy, `noPolicyDefault` decides.
+ * 8. Otherwise the image is judged by the deciding GenericAttestationPolicies
+ *    (./gap-modes.ts) and every ImageSecurityPolicy; the plan lists the
+ *    attestations (per note and image) and vulnerabilities (per image) that
+ *    judgement needs.
+ */
+import type { AttestationAuthority } from "../policy/crds/attestation-authority.js";
+import type { AllowedBy, DenialReason, ObjectReference } from "../policy/decision.js";
+import type { PinnedImage } from "../policy/image-pinning.js";
+import { readPinnedImage } from "../policy/image-pinning.js";
+import { firstMatchingPattern } from "../policy/name-pattern.js";
+import type { NamespacePolicyView, PolicySet } from "../policy/policy-set.js";
+import { policiesForNamespace } from "../policy/policy-set.js";
+import { precheckImageSecurityPolicy } from "../policy/vulnerability-rules.js";
+import type { WorkloadImage } from "../policy/workload-images.js";
+import { extractWorkloadImages, splitUpdateImages } from "../policy/workload-images.js";
+import { ScribaError } from "../errors.js";
+import { attestationQueryKey, authorityEvidenceKey } from "./admission-evidence.js";
+import type { AdmissionInput } from "./admission-input.js";
+import { namespaceOf, objectReferenceOf } from "./admission-input.js";
+import type { Breakglass } from "./breakglass.js";
+import { findBreakglass } from "./breakglass.js";
+import { decidingGaps } from "./gap-modes.js";
+import { resourceUriCandidates } from "./resource-uris.js";
+
+export type PlannedImage =
+  /** Admitted before any policy is consulted. */
+  | { readonly kind: "admitted"; readonly image: WorkloadImage; readonly allowedBy: AllowedBy }
+  /** Not judged on its own: an object-level reason (an invalid policy) decides. */
+  | { readonly kind: "unjudged"; readonly image: WorkloadImage }
+  /** Denied before any metadata is consulted (noPolicyDefault: DENY). */
+  | { readonly kind: "refused"; readonly image: WorkloadImage; readonly reasons: readonly DenialReason[] }
+  /** Judged by the namespace's policies. */
+  | {
+      readonly kind: "judge";
+      readonly image: WorkloadImage;
+      readonly read: PinnedImage;
+      /** The pinned form (`registry/path@digest`) when the image has a digest. */
+      readonly pinned: string | undefined;
+      /** Every resource URI spelling to ask for (./resource-uris.ts). */
+      readonly resourceUris: readonly string[] | undefined;
+    };
+
+/** The occurrences of one note for one image. */
+export interface AttestationQuery {
+  readonly noteReference: string;
+  readonly pinned: string;
+  readonly resourceUris: readonly string[];
+}
+
+/** The VULNERABILITY occurrences of one image in every configured project. */
+export interface VulnerabilityQuery {
+  readonly pinned: string;
+  readonly resourceUris: readonly string[];
+  readonly projects: readonly string[];
+}
+
+/** One authority's attestations to verify for one image. */
+export interface AuthorityCheck {
+  readonly authority: AttestationAuthority;
+  readonly pinned: string;
+  readonly read: PinnedImage & { readonly outcome: "pinned" };
+}
+
+export interface AdmissionPlan {
+  /** False when the request carries nothing to review; it is then admitted untouched. */
+  readonly reviewed: boolean;
+  readonly object: ObjectReference;
+  readonly namespace: string;
+  readonly view: NamespacePolicyView;
+  readonly images: readonly PlannedImage[];
+  /** Reasons about the whole object: a malformed object, an invalid policy in the namespace. */
+  readonly objectReasons: readonly DenialReason[];
+  readonly breakglass: Breakglass;
+  readonly warnings: readonly string[];
+  readonly attestationQueries: readonly AttestationQuery[];
+  readonly vulnerabilityQueries: readonly VulnerabilityQuery[];
+  readonly authorityChecks: readonly AuthorityCheck[];
+}
+
+const reviewedOperations = new Set(["CREATE", "UPDATE"]);
+
+function notReviewed(input: AdmissionInput, view: NamespacePolicyView): AdmissionPlan {
+  return {
+    reviewed: false,
+    object: objectReferenceOf(input),
+    namespace: view.namespace,
+    view,
+    images: [],
+    objectReasons: [],
+    breakglass: { requested: false },
+    warnings: [],
+    attestationQueries: [],
+    vulnerabilityQueries: [],
+    authorityChecks: [],
+  };
+}
+
+/** The images of the object, or the reason it cannot be read. */
+function readImages(input: AdmissionInput): { images: readonly WorkloadImage[]; podSpecPath: string; warnings: readonly string[] } | { malformed: string } | undefined {
+  try {
+    const extracted = extractWorkloadImages({ kind: input.kind, subResource: input.subResource, object: input.object });
+    return extracted === undefined ? undefined : { images: extracted.images, podSpecPath: extracted.podSpecPath, warnings: extracted.warnings };
+  } catch (error) {
+    if (error instanceof ScribaError && error.code === "INVALID_ARGUMENT") return { malformed: error.message };
+    throw error;
+  }
+}
+
+/** The images an UPDATE's old object had; an unreadable old object had none (so everything is judged). */
+function previousImages(input: AdmissionInput): readonly WorkloadImage[] {
+  if (input.oldObject === undefined || input.oldObject === null) return [];
+  try {
+    return extractWorkloadImages({ kind: input.kind, subResource: input.subResource, object: input.oldObject })?.images ?? [];
+  } catch {
+    return [];
+  }
+}
+
+/** Computes what a review needs. Pure: the same input and policies give the same plan. */
+export function planAdmission(input: AdmissionInput, policies: PolicySet): AdmissionPlan {
+  const view = policiesForNamespace(policies, namespaceOf(input));
+  if (!reviewedOperations.has(input.operation)) return notReviewed(input, view);
+  const read = readImages(input);
+  if (read === undefined) return notReviewed(input, view);
+
+  const base = { ...notReviewed(input, view), reviewed: true };
+  const breakglass = findBreakglass(input, "podSpecPath" in read ? read.podSpecPath : undefined);
+  if (view.exempt) {
+    const images = "images" in read ? read.images : [];
+    return {
+      ...base,
+      breakglass,
+      images: images.map((image) => ({ kind: "admitted", image, allowedBy: { kind: "exempt-namespace", namespace: view.namespace } })),
+    };
+  }
+  if ("malformed" in read) {
+    return { ...base, breakglass, objectReasons: [{ kind: "malformed-object", mode: "enforced", message: read.malformed }] };
+  }
+
+  const unchanged = new Set<WorkloadImage>(
+    input.operation === "UPDATE" ? splitUpdateImages(read.images, previousImages(input)).unchanged : [],
+  );
+  const gaps = decidingGaps(view);
+  const images: PlannedImage[] = [];
+  const attestationQueries = new Map<string, AttestationQuery>();
+  const vulnerabilityQueries = new Map<string, VulnerabilityQuery>();
+  const authorityChecks = new Map<string, AuthorityCheck>();
+  let policyStage = false;
+
+  const needAttestations = (authority: AttestationAuthority, pinned: string, resourceUris: readonly string[], pinnedRead: AuthorityCheck["read"]) => {
+    attestationQueries.set(attestationQueryKey(authority.noteReference, pinned), { noteReference: authority.noteReference, pinned, resourceUris });
+    authorityChecks.set(authorityEvidenceKey(authority, pinned), { authority, pinned, read: pinnedRead });
+  };
+
+  for (const image of read.images) {
+    if (unchanged.has(image)) {
+      images.push({ kind: "admitted", image, allowedBy: { kind: "unchanged-on-update" } });
+      continue;
+    }
+    const global = firstMatchingPattern(image.image, view.config.imageAllowlist);
+    if (global !== undefined) {
+      images.push({ kind: "admitted", image, allowedBy: { kind: "global-allowlist", pattern: global.pattern } });
+      continue;
+    }
+    policyStage = true;
+    if (view.problems.length > 0) {
+      images.push({ kind: "unjudged", image });
+      continue;
+    }
+    if (!view.hasPolicies) {
+      images.push(
+        view.config.noPolicyDefault === "ALLOW"
+          ? { kind: "admitted", image, allowedBy: { kind: "no-policy", namespace: view.namespace } }
+          : { kind: "refused", image, reasons: [{ kind: "no-policy", mode: "enforced", namespace: view.namespace }] },
+      );
+      continue;
+    }
+    const pinnedRead = readPinnedImage(image.image);
+    const pinned = pinnedRead.outcome === "pinned" ? pinnedRead.pinned : undefined;
+    const resourceUris = pinnedRead.outcome === "pinned" ? resourceUriCandidates(image.image, pinnedRead.reference) : undefined;
+    images.push({ kind: "judge", image, read: pinnedRead, pinned, resourceUris });
+    if (pinnedRead.outcome !== "pinned" || pinned === undefined || resourceUris === undefined) continue;
+
+    if (gaps !== undefined && firstMatchingPattern(image.image, gaps.allowlist) === undefined) {
+      for (const gap of gaps.policies) {
+        for (const authority of gap.authorities) needAttestations(authority, pinned, resourceUris, pinnedRead);
+      }
+    }
+    for (const isp of view.imageSecurityPolicies) {
+      const precheck = precheckImageSecurityPolicy(image.image, isp.policy.imageAllowlist);
+      if (precheck.outcome !== "evaluate") continue;
+      vulnerabilityQueries.set(pinned, { pinned, resourceUris, projects: view.config.vulnerabilityProjects });
+      if (isp.authority !== undefined) needAttestations(isp.authority, pinned, resourceUris, pinnedRead);
+    }
+  }
+
+  const objectReasons: DenialReason[] =
+    policyStage && view.problems.length > 0
+      ? view.problems.map((problem) => ({ kind: "invalid-policy", mode: "enforced", namespace: view.namespace, problem }))
+      : [];
+  return {
+    ...base,
+    breakglass,
+    images,
+    objectReasons,
+    warnings: read.warnings,
+    attestationQueries: [...attestationQueries.values()],
+    vulnerabilityQueries: [...vulnerabilityQueries.values()],
+    authorityChecks: [...authorityChecks.values()],
+  };
+}

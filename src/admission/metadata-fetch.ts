@@ -1,0 +1,91 @@
+/**
+ * @module admission/metadata-fetch
+ *
+ * The only I/O of a review: every query of the plan, all at once, under one
+ * deadline. A query that fails or does not finish in time does not fail the
+ * others; it is recorded as a failed {@link FetchResult}, and the evaluation
+ * decides (per the KritisConfig `metadataFailurePolicy`) what a missing
+ * answer means for the images that needed it. A source that ignores the
+ * abort signal cannot hold the request past the deadline either: each call is
+ * raced against it.
+ */
+import { ScribaError } from "../errors.js";
+import type { FetchResult, MetadataSnapshot } from "./admission-evidence.js";
+import { attestationQueryKey } from "./admission-evidence.js";
+import type { AdmissionPlan } from "./admission-plan.js";
+import type { MetadataSource } from "./metadata-source.js";
+
+export interface FetchOptions {
+  /** The whole fetch's budget (default 5000 ms). */
+  readonly timeoutMs?: number;
+  /** Aborted when the caller gives up (the client went away). */
+  readonly signal?: AbortSignal | undefined;
+}
+
+export const emptySnapshot: MetadataSnapshot = { attestations: new Map(), vulnerabilities: new Map() };
+
+function describeFailure(error: unknown): string {
+  if (error instanceof ScribaError) return error.message;
+  return "internal error";
+}
+
+/** Resolves with the call's occurrences, or rejects when it fails or the deadline passes first. */
+function raced(call: Promise<readonly unknown[]>, deadline: Promise<never>): Promise<readonly unknown[]> {
+  return Promise.race([call, deadline]);
+}
+
+async function settle(call: () => Promise<readonly unknown[]>, deadline: Promise<never>): Promise<FetchResult> {
+  try {
+    return { ok: true, occurrences: await raced(call(), deadline) };
+  } catch (error) {
+    return { ok: false, detail: describeFailure(error) };
+  }
+}
+
+/** Fetches everything the plan needs, concurrently. Never rejects. */
+export async function fetchMetadata(plan: AdmissionPlan, source: MetadataSource, options: FetchOptions = {}): Promise<MetadataSnapshot> {
+  if (plan.attestationQueries.length === 0 && plan.vulnerabilityQueries.length === 0) return emptySnapshot;
+  const timeoutMs = options.timeoutMs ?? 5000;
+  const controller = new AbortController();
+  let timer: NodeJS.Timeout | undefined;
+  let onCancel: (() => void) | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    const expire = (why: string) => {
+      const error = new ScribaError("DEADLINE_EXCEEDED", why);
+      controller.abort(error);
+      reject(error);
+    };
+    timer = setTimeout(() => expire(`${source.description} did not answer within ${timeoutMs} ms`), timeoutMs);
+    onCancel = () => expire("the review was cancelled");
+    if (options.signal?.aborted) onCancel();
+    else options.signal?.addEventListener("abort", onCancel, { once: true });
+  });
+  deadline.catch(() => undefined);
+  const call = { signal: controller.signal };
+
+  try {
+    const attestations = Promise.all(
+      plan.attestationQueries.map(async (query) => {
+        const result = await settle(() => source.noteOccurrences(query.noteReference, query.resourceUris, call), deadline);
+        return [attestationQueryKey(query.noteReference, query.pinned), result] as const;
+      }),
+    );
+    const vulnerabilities = Promise.all(
+      plan.vulnerabilityQueries.map(async (query) => {
+        const perProject = await Promise.all(
+          query.projects.map((project) =>
+            settle(() => source.vulnerabilityOccurrences(project, query.resourceUris, call), deadline),
+          ),
+        );
+        const failed = perProject.find((r): r is FetchResult & { ok: false } => !r.ok);
+        const result: FetchResult =
+          failed ?? { ok: true, occurrences: perProject.flatMap((r) => (r.ok ? r.occurrences : [])) };
+        return [query.pinned, result] as const;
+      }),
+    );
+    return { attestations: new Map(await attestations), vulnerabilities: new Map(await vulnerabilities) };
+  } finally {
+    clearTimeout(timer);
+    if (onCancel !== undefined) options.signal?.removeEventListener("abort", onCancel);
+  }
+}
