@@ -134,15 +134,18 @@ export function ispYaml(
     ...(spec.maximumFixUnavailableSeverity === undefined ? [] : [`    maximumFixUnavailableSeverity: ${spec.maximumFixUnavailableSeverity}`]),
     ...(spec.allowlistCVEs === undefined ? [] : [`    allowlistCVEs: ${JSON.stringify(spec.allowlistCVEs)}`]),
   ];
-  return [
-    "apiVersion: kritis.grafeas.io/v1beta1",
-    "kind: ImageSecurityPolicy",
-    `metadata: {name: ${name}, namespace: ${namespace}}`,
-    "spec:",
+  const lines = [
     ...(spec.imageAllowlist === undefined ? [] : [`  imageAllowlist: ${JSON.stringify(spec.imageAllowlist)}`]),
     ...(requirements.length === 0 ? [] : ["  packageVulnerabilityRequirements:", ...requirements]),
     ...(spec.attestationAuthorityName === undefined ? [] : [`  attestationAuthorityName: ${spec.attestationAuthorityName}`]),
     ...(spec.mode === undefined ? [] : [`  enforcementMode: ${spec.mode}`]),
+  ];
+  return [
+    "apiVersion: kritis.grafeas.io/v1beta1",
+    "kind: ImageSecurityPolicy",
+    `metadata: {name: ${name}, namespace: ${namespace}}`,
+    lines.length === 0 ? "spec: {}" : "spec:",
+    ...lines,
   ].join("\n");
 }
 
@@ -215,7 +218,7 @@ export class MetadataWorld {
     const json: JsonValue =
       kind === "attestation"
         ? { attestation: { hint: { humanReadableName: noteId } } }
-        : { vulnerability: { severity: "HIGH" } };
+        : { vulnerability: { severity: "HIGH", details: [{ affectedCpeUri: "cpe:/o:debian:debian_linux:12", affectedPackage: "openssl" }] } };
     try {
       await this.service.createNote(
         create(CreateNoteRequestSchema, { parent: `projects/${project}`, noteId, note: messageFromJson(NoteSchema, json, "note") }),
@@ -299,7 +302,14 @@ export class MetadataWorld {
             affectedCpeUri: "cpe:/o:debian:debian_linux:12",
             affectedPackage: "openssl",
             affectedVersion: { kind: "NORMAL", name: "3.0.0" },
-            ...(fixable ? { fixedVersion: { kind: "NORMAL", name: "3.0.9" }, fixAvailable: true } : { fixedVersion: { kind: "MAXIMUM" } }),
+            ...(fixable
+              ? {
+                  fixedVersion: { kind: "NORMAL", name: "3.0.9" },
+                  fixedCpeUri: "cpe:/o:debian:debian_linux:12",
+                  fixedPackage: "openssl",
+                  fixAvailable: true,
+                }
+              : { fixedVersion: { kind: "MAXIMUM" } }),
           },
         ],
       },
