@@ -1,0 +1,182 @@
+/**
+ * @module admission/admission-handler
+ *
+ * The webhook's HTTP edge, as a node request handler so it can be served by
+ * its own HTTPS listener (./webhook-server.ts) or mounted beside the Grafeas
+ * API in `scriba serve`. It only translates: AdmissionReview in, engine
+ * outcome out; every rule lives in the engine.
+ *
+ * | route | answer |
+ * |---|---|
+ * | `POST /validate`, `POST /` | an AdmissionReview response (HTTP 200), whatever the decision |
+ * | `GET /healthz` | 200 `{"status":"ok"}` |
+ * | anything else | 404 (unknown path) or 405 (wrong method), as JSON |
+ *
+ * Client mistakes are 4xx with a JSON body `{"error": {code, status,
+ * message}}` (Google API style, like the rest of Scriba), never a crash and
+ * never a 500: a body over the size bound (3 MiB by default: Kubernetes
+ * objects are at most about 1.5 MiB, and an UPDATE carries two) is 413, a
+ * content type other than JSON is 415, unparsable JSON or a review of the
+ * wrong shape is 400. Should the engine itself fail, the request is denied
+ * (fail closed, with its uid) and the error is logged.
+ *
+ * The API server appends `?timeout=10s` (the webhook's `timeoutSeconds`) to
+ * every call; the metadata budget is that minus a margin, so the webhook
+ * answers, with a reasoned denial, before the API server gives up on it.
+ */
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { ScribaError } from "../errors.js";
+import type { Logger } from "../logging/logger.js";
+import { silentLogger } from "../logging/logger.js";
+import type { AdmissionReviewRequest } from "./admission-review.js";
+import { admissionResponse, internalErrorResponse, parseAdmissionReview } from "./admission-review.js";
+import type { AdmissionReviewer, AdmissionReviewerOptions } from "./review-admission.js";
+import { createAdmissionReviewer } from "./review-admission.js";
+
+export type AdmissionRequestHandler = (request: IncomingMessage, response: ServerResponse) => void;
+
+export interface AdmissionHandlerOptions extends AdmissionReviewerOptions {
+  /** Largest request body accepted (default 3 MiB). */
+  readonly maxBodyBytes?: number | undefined;
+  /** Upper bound for one review's metadata fetch (default 8000 ms; less when the API server's timeout is shorter). */
+  readonly reviewTimeoutMs?: number | undefined;
+  /** A reviewer to use instead of building one from the options. */
+  readonly reviewer?: AdmissionReviewer | undefined;
+}
+
+export const defaultMaxBodyBytes = 3 * 1024 * 1024;
+const defaultReviewTimeoutMs = 8000;
+/** Left for verification, judgement and the answer when the API server's timeout bounds the review. */
+const answerMarginMs = 1500;
+
+class HttpProblem extends Error {
+  constructor(
+    readonly status: number,
+    readonly statusName: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+function sendJson(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  if (response.headersSent) return;
+  const text = JSON.stringify(body);
+  response.writeHead(status, {
+    "content-type": "application/json; charset=utf-8",
+    "content-length": String(Buffer.byteLength(text)),
+    "cache-control": "no-store",
+    ...headers,
+  });
+  response.end(text);
+}
+
+function sendProblem(response: ServerResponse, problem: HttpProblem, headers: Record<string, string> = {}): void {
+  sendJson(response, problem.status, { error: { code: problem.status, status: problem.statusName, message: problem.message } }, headers);
+}
+
+function readBody(request: IncomingMessage, limit: number): Promise<Buffer> {
+  const declared = Number(request.headers["content-length"]);
+  if (Number.isFinite(declared) && declared > limit) {
+    return Promise.reject(new HttpProblem(413, "RESOURCE_EXHAUSTED", `the body is larger than ${limit} bytes`));
+  }
+  return new Promise<Buffer>((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    request.on("data", (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        reject(new HttpProblem(413, "RESOURCE_EXHAUSTED", `the body is larger than ${limit} bytes`));
+        request.pause();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    request.on("end", () => resolve(Buffer.concat(chunks)));
+    request.on("error", (error) => reject(error));
+  });
+}
+
+/** The API server's `?timeout=10s`, in milliseconds. */
+function apiServerTimeoutMs(url: URL): number | undefined {
+  const match = /^(\d{1,3})s$/.exec(url.searchParams.get("timeout") ?? "");
+  return match === null ? undefined : Number(match[1]) * 1000;
+}
+
+async function parseReview(request: IncomingMessage, limit: number): Promise<AdmissionReviewRequest> {
+  const type = request.headers["content-type"] ?? "";
+  if (!/^application\/json\s*(;|$)/i.test(type)) {
+    throw new HttpProblem(415, "INVALID_ARGUMENT", `the body must be application/json, got ${JSON.stringify(type.slice(0, 100))}`);
+  }
+  const body = await readBody(request, limit);
+  let json: unknown;
+  try {
+    json = JSON.parse(body.toString("utf8"));
+  } catch (error) {
+    throw new HttpProblem(400, "INVALID_ARGUMENT", `the body is not valid JSON: ${error instanceof Error ? error.message : "parse error"}`);
+  }
+  try {
+    return parseAdmissionReview(json);
+  } catch (error) {
+    if (error instanceof ScribaError) throw new HttpProblem(400, "INVALID_ARGUMENT", error.message);
+    throw error;
+  }
+}
+
+/** Builds the request handler (see the module comment for routes and answers). */
+export function createAdmissionHandler(options: AdmissionHandlerOptions): AdmissionRequestHandler {
+  const reviewer = options.reviewer ?? createAdmissionReviewer(options);
+  const logger: Logger = options.logger ?? silentLogger;
+  const limit = options.maxBodyBytes ?? defaultMaxBodyBytes;
+  const configuredTimeout = options.reviewTimeoutMs ?? defaultReviewTimeoutMs;
+
+  async function validate(request: IncomingMessage, response: ServerResponse, url: URL): Promise<void> {
+    const cancelled = new AbortController();
+    response.on("close", () => {
+      if (!response.writableFinished) cancelled.abort();
+    });
+    let review: AdmissionReviewRequest;
+    try {
+      review = await parseReview(request, limit);
+    } catch (error) {
+      if (!(error instanceof HttpProblem)) throw error;
+      logger.warn("admission request refused", { status: error.status, reason: error.message, remote: request.socket.remoteAddress });
+      // An unread or oversized body leaves the connection unusable for the next request.
+      sendProblem(response, error, error.status === 413 ? { connection: "close" } : {});
+      if (error.status === 413) response.once("finish", () => request.destroy());
+      return;
+    }
+    const apiTimeout = apiServerTimeoutMs(url);
+    const timeoutMs = Math.max(500, Math.min(configuredTimeout, apiTimeout === undefined ? configuredTimeout : apiTimeout - answerMarginMs));
+    try {
+      const outcome = await reviewer.review(review.input, { timeoutMs, signal: cancelled.signal });
+      sendJson(response, 200, admissionResponse(review, outcome));
+    } catch (error) {
+      logger.error("admission review failed; denied", { uid: review.uid, error });
+      sendJson(response, 200, internalErrorResponse(review));
+    }
+  }
+
+  return (request, response) => {
+    const url = new URL(request.url ?? "/", "https://webhook.invalid");
+    const path = url.pathname;
+    const done = (error: unknown) => {
+      logger.error("admission handler failed", { error });
+      sendProblem(response, new HttpProblem(500, "INTERNAL", "internal error"));
+    };
+    if (path === "/healthz") {
+      if (request.method === "GET" || request.method === "HEAD") sendJson(response, 200, { status: "ok" });
+      else sendProblem(response, new HttpProblem(405, "INVALID_ARGUMENT", "use GET /healthz"), { allow: "GET, HEAD" });
+      return;
+    }
+    if (path === "/validate" || path === "/") {
+      if (request.method !== "POST") {
+        sendProblem(response, new HttpProblem(405, "INVALID_ARGUMENT", `use POST ${path} with an AdmissionReview`), { allow: "POST" });
+        return;
+      }
+      validate(request, response, url).catch(done);
+      return;
+    }
+    sendProblem(response, new HttpProblem(404, "NOT_FOUND", `no such path ${JSON.stringify(path.slice(0, 200))}; the webhook serves POST /validate`));
+  };
+}
