@@ -1,0 +1,184 @@
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import { ScribaError } from "../errors.js";
+import { MetadataWorld, ecKeyPair, images, pod, podInput, policySet, authorityYaml, gapYaml } from "./__fixtures__/admission-world.js";
+import { startRestStandIn } from "./__fixtures__/grafeas-rest-stand-in.js";
+import type { RestStandIn } from "./__fixtures__/grafeas-rest-stand-in.js";
+import { TestTls } from "./__fixtures__/test-tls.js";
+import { planAdmission } from "./admission-plan.js";
+import { grafeasServiceMetadata } from "./grafeas-service-metadata.js";
+import { fetchMetadata } from "./metadata-fetch.js";
+import type { MetadataSource } from "./metadata-source.js";
+import { resourceUriCandidates, resourceUriFilter, vulnerabilityFilter } from "./resource-uris.js";
+import { parseServerUrl, restMetadata } from "./rest-metadata.js";
+import { parseImageReference } from "../image/image-reference.js";
+
+const qaNote = "projects/image-signing/notes/qa";
+const qaKey = ecKeyPair();
+const webUri = `https://${images.web}`;
+
+let world: MetadataWorld;
+let standIn: RestStandIn;
+
+before(async () => {
+  world = new MetadataWorld();
+  for (let i = 0; i < 3; i += 1) await world.pkixAttestation(qaNote, qaKey, images.web);
+  await world.pkixAttestation(qaNote, qaKey, images.sidecar);
+  await world.vulnerability(images.web, "CVE-2023-0001", "HIGH");
+  await world.vulnerability(images.sidecar, "CVE-2023-0002", "HIGH");
+  standIn = await startRestStandIn(world.service);
+});
+after(async () => {
+  await standIn.close();
+  await world.close();
+});
+
+async function rejection(promise: Promise<unknown>): Promise<ScribaError> {
+  try {
+    await promise;
+  } catch (error) {
+    assert.ok(error instanceof ScribaError, String(error));
+    return error;
+  }
+  assert.fail("expected a rejection");
+}
+
+describe("resource URI spellings", () => {
+  test("a short Docker Hub name is asked for in its normalised and written forms, with and without https://", () => {
+    const digest = "sha256:4444444444444444444444444444444444444444444444444444444444444444";
+    const written = `nginx:1.25@${digest}`;
+    assert.deepEqual(resourceUriCandidates(written, parseImageReference(written)), [
+      `https://docker.io/library/nginx@${digest}`,
+      `docker.io/library/nginx@${digest}`,
+      `https://nginx@${digest}`,
+      `nginx@${digest}`,
+    ]);
+  });
+
+  test("the filters OR the spellings and add the kind for vulnerabilities", () => {
+    assert.equal(resourceUriFilter(["https://a@sha256:1"]), 'resourceUri="https://a@sha256:1"');
+    assert.equal(vulnerabilityFilter(["x", "y"]), '(resourceUri="x" OR resourceUri="y") AND kind="VULNERABILITY"');
+  });
+});
+
+function adapterContract(name: string, make: () => MetadataSource) {
+  describe(`${name}: the metadata port contract`, () => {
+    test("every page of a note's occurrences for the image is read", async () => {
+      const found = await make().noteOccurrences(qaNote, [webUri, images.web]);
+      assert.equal(found.length, 3);
+    });
+
+    test("an absent note yields no occurrences rather than an error", async () => {
+      assert.deepEqual(await make().noteOccurrences("projects/nobody/notes/none", [webUri]), []);
+    });
+
+    test("the vulnerabilities of the image, and only of it, are listed", async () => {
+      const found = (await make().vulnerabilityOccurrences("kritis", [webUri])) as { noteName: string }[];
+      assert.deepEqual(found.map((o) => o.noteName), ["projects/goog-vulnz/notes/CVE-2023-0001"]);
+    });
+
+    test("creating a note that exists reports it as existing", async () => {
+      const source = make();
+      const note = { attestation: { hint: { humanReadableName: "x" } } };
+      const first = await source.createNote("adapter-tests", `note-${name.length}`, note);
+      const second = await source.createNote("adapter-tests", `note-${name.length}`, note);
+      assert.deepEqual([first, second], ["created", "exists"]);
+    });
+  });
+}
+
+adapterContract("in-process", () => grafeasServiceMetadata(world.service, { pageSize: 1 }));
+adapterContract("REST", () => restMetadata({ baseUrl: standIn.url, pageSize: 1 }));
+
+describe("the in-process adapter bounds its work", () => {
+  test("more pages than the bound is UNAVAILABLE, not an endless read", async () => {
+    const error = await rejection(grafeasServiceMetadata(world.service, { pageSize: 1, maxPages: 2 }).noteOccurrences(qaNote, [webUri]));
+    assert.equal(error.code, "UNAVAILABLE");
+    assert.match(error.message, /more than 2 pages/);
+  });
+});
+
+describe("the REST adapter", () => {
+  test("asks with the grafeas.v1 REST paths and the resource filter", async () => {
+    standIn.requests.length = 0;
+    await restMetadata({ baseUrl: standIn.url }).noteOccurrences(qaNote, [webUri]);
+    const [first] = standIn.requests;
+    const url = new URL(first!.split(" ")[1]!, "http://x");
+    assert.equal(url.pathname, "/v1/projects/image-signing/notes/qa/occurrences");
+    assert.equal(url.searchParams.get("filter"), `resourceUri="${webUri}"`);
+  });
+
+  test("a server error is UNAVAILABLE and quotes the server's message", async () => {
+    standIn.misbehave("fail");
+    try {
+      const error = await rejection(restMetadata({ baseUrl: standIn.url }).noteOccurrences(qaNote, [webUri]));
+      assert.equal(error.code, "UNAVAILABLE");
+      assert.match(error.message, /answered HTTP 500: storage exploded/);
+    } finally {
+      standIn.misbehave("none");
+    }
+  });
+
+  test("a 404 from something that is not a Grafeas server is UNAVAILABLE, not 'no attestations'", async () => {
+    standIn.misbehave("not-grafeas");
+    try {
+      const error = await rejection(restMetadata({ baseUrl: standIn.url }).noteOccurrences(qaNote, [webUri]));
+      assert.equal(error.code, "UNAVAILABLE");
+      assert.match(error.message, /is it a Grafeas v1 server\?/);
+    } finally {
+      standIn.misbehave("none");
+    }
+  });
+
+  test("a server that does not answer in time is DEADLINE_EXCEEDED", async () => {
+    standIn.misbehave("stall");
+    try {
+      const error = await rejection(restMetadata({ baseUrl: standIn.url, timeoutMs: 200 }).noteOccurrences(qaNote, [webUri]));
+      assert.equal(error.code, "DEADLINE_EXCEEDED");
+    } finally {
+      standIn.misbehave("none");
+    }
+  });
+
+  test("a closed port is UNAVAILABLE naming the server", async () => {
+    const error = await rejection(restMetadata({ baseUrl: "http://127.0.0.1:9" }).vulnerabilityOccurrences("kritis", [webUri]));
+    assert.equal(error.code, "UNAVAILABLE");
+    assert.match(error.message, /cannot reach http:\/\/127\.0\.0\.1:9/);
+  });
+
+  test("an https server is trusted through the given CA", async () => {
+    const tls = TestTls.create();
+    const secure = await startRestStandIn(world.service, { cert: tls.cert, key: tls.key });
+    try {
+      const found = await restMetadata({ baseUrl: secure.url, ca: tls.ca }).noteOccurrences(qaNote, [webUri]);
+      assert.equal(found.length, 3);
+      const untrusted = await rejection(restMetadata({ baseUrl: secure.url }).noteOccurrences(qaNote, [webUri]));
+      assert.equal(untrusted.code, "UNAVAILABLE");
+    } finally {
+      await secure.close();
+      tls.remove();
+    }
+  });
+
+  test("--server URLs other than http(s) without credentials are refused", () => {
+    assert.throws(() => parseServerUrl("grpc://scriba:8443"), /must be an http:\/\/ or https:\/\/ URL/);
+    assert.throws(() => parseServerUrl("https://user:pw@scriba:8443"), /must not carry credentials/);
+    assert.equal(parseServerUrl("https://scriba.example:8443/grafeas").pathname, "/grafeas");
+  });
+});
+
+describe("fetching a request's metadata", () => {
+  test("a source that does not answer fails its queries at the deadline instead of holding the request", async () => {
+    standIn.misbehave("stall");
+    try {
+      const policies = policySet(authorityYaml("qa", "prod", qaNote, [{ pkix: qaKey }]), gapYaml("require-qa", "prod", ["qa"]));
+      const plan = planAdmission(podInput(pod("web", "prod", [{ image: images.web }])), policies);
+      const snapshot = await fetchMetadata(plan, restMetadata({ baseUrl: standIn.url, timeoutMs: 60_000 }), { timeoutMs: 200 });
+      const [result] = [...snapshot.attestations.values()];
+      assert.equal(result?.ok, false);
+      assert.match(result.ok ? "" : result.detail, /did not answer within 200 ms|deadline/);
+    } finally {
+      standIn.misbehave("none");
+    }
+  });
+});
