@@ -1,0 +1,118 @@
+/**
+ * @module cli/commands/admission-settings
+ *
+ * The settings `scriba webhook` and `scriba check` share: where policies and
+ * metadata come from. Exactly one of `--server` and `--storage` names the
+ * metadata; a flag on the command line wins over an environment variable or
+ * config file entry for the other one (so `SCRIBA_STORAGE` set for `scriba
+ * serve` does not get in the way of `scriba check --server …`), and giving
+ * both as flags is a usage error.
+ */
+import { readFile } from "node:fs/promises";
+import type { MetadataLocation } from "../../admission/embedded-metadata.js";
+import { parseServerUrl } from "../../admission/rest-metadata.js";
+import { invalidArgument } from "../../errors.js";
+import { parseStorageSetting } from "../../server/storage-config.js";
+import type { CommandLine } from "../flag-parser.js";
+import { parseCommandLine } from "../flag-parser.js";
+import type { SettingSpec, SettingValues } from "../settings.js";
+import { positiveInteger, readConfigFile, resolveSettings, setting, text } from "../settings.js";
+
+export const policyDirSetting = setting({
+  flag: "policy-dir",
+  key: "policyDir",
+  env: "SCRIBA_POLICY_DIR",
+  valueName: "DIR",
+  description: "Directory of Kritis policy manifests (*.yaml, *.yml, *.json): AttestationAuthority, GenericAttestationPolicy, ImageSecurityPolicy, KritisConfig. Required.",
+  parse: text,
+});
+
+export const metadataSettings = {
+  server: setting({
+    flag: "server",
+    key: "metadata.server",
+    env: "SCRIBA_SERVER",
+    valueName: "URL",
+    description: "Read attestations and vulnerabilities from this Scriba (or Grafeas v1) server over REST, e.g. https://scriba.example:8443.",
+    parse: parseServerUrl,
+  }),
+  serverCa: setting({
+    flag: "server-ca",
+    key: "metadata.serverCa",
+    env: "SCRIBA_SERVER_CA",
+    valueName: "FILE",
+    description: "PEM CA certificate(s) to trust for an https --server.",
+    parse: text,
+  }),
+  storage: setting({
+    flag: "storage",
+    key: "storage",
+    env: "SCRIBA_STORAGE",
+    valueName: "SPEC",
+    description: "Instead of --server, run an embedded Grafeas service on this store: memory or sqlite:PATH.",
+    parse: parseStorageSetting,
+  }),
+  metadataTimeout: setting({
+    flag: "metadata-timeout",
+    key: "metadata.timeoutMs",
+    env: "SCRIBA_METADATA_TIMEOUT_MS",
+    valueName: "MS",
+    description: "Budget for fetching the metadata of one review, in milliseconds.",
+    default: "8000",
+    parse: positiveInteger("--metadata-timeout"),
+  }),
+};
+
+/** Parses argv, reads `--config` when given, and resolves every setting. */
+export function readCommandSettings<Specs extends Record<string, SettingSpec<unknown>>>(
+  args: readonly string[],
+  specs: Specs,
+  env: NodeJS.ProcessEnv,
+  short: Readonly<Record<string, string>> = {},
+): { values: SettingValues<Specs>; commandLine: CommandLine } {
+  const commandLine = parseCommandLine(args, specs, short);
+  const file = commandLine.configFile === undefined ? undefined : readConfigFile(commandLine.configFile, Object.values(specs));
+  return { values: resolveSettings(specs, { flags: commandLine.flags, env, file }), commandLine };
+}
+
+export function required<T>(value: T | undefined, flag: string, what: string): T {
+  if (value === undefined) throw invalidArgument(`--${flag} ${what} is required (see --help)`);
+  return value;
+}
+
+/** Where metadata comes from, with the precedence described in the module comment. */
+export async function metadataLocation(
+  values: SettingValues<typeof metadataSettings>,
+  commandLine: CommandLine,
+): Promise<MetadataLocation> {
+  const serverFlag = commandLine.flags["server"] !== undefined;
+  const storageFlag = commandLine.flags["storage"] !== undefined;
+  if (serverFlag && storageFlag) throw invalidArgument("give either --server or --storage, not both");
+  const server = storageFlag ? undefined : values.server;
+  const storage = serverFlag ? undefined : values.storage;
+  if (server !== undefined && storage !== undefined) {
+    throw invalidArgument("both a server (SCRIBA_SERVER / metadata.server) and a storage (SCRIBA_STORAGE / storage) are configured; give --server or --storage to choose");
+  }
+  if (server === undefined && storage === undefined) {
+    throw invalidArgument("give --server URL (a Scriba server) or --storage SPEC (an embedded store) for the attestations and vulnerabilities");
+  }
+  let serverCa: string | undefined;
+  if (values.serverCa !== undefined) {
+    try {
+      serverCa = await readFile(values.serverCa, "utf8");
+    } catch (error) {
+      throw invalidArgument(`--server-ca ${values.serverCa} cannot be read: ${(error as NodeJS.ErrnoException).code ?? "error"}`);
+    }
+  }
+  return { server, storage, serverCa, timeoutMs: values.metadataTimeout };
+}
+
+/**
+ * The values of a `multiple` setting. `resolveSettings` returns a list for
+ * them, while `SettingValues` types each setting as one value; this reads
+ * both shapes.
+ */
+export function many<T>(value: T | readonly T[] | undefined): T[] {
+  if (value === undefined) return [];
+  return Array.isArray(value) ? [...(value as readonly T[])] : [value as T];
+}
