@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { simpleSigningPayload } from "../attest/index.js";
+import { createPrivateKey } from "node:crypto";
+import { SignJWT } from "jose";
+import { inTotoPayloadType, inTotoStatementPayload, niKeyId, signDsseEnvelope, simpleSigningPayload } from "../attest/index.js";
 import { GpgHome } from "../attest/__fixtures__/gpg-home.js";
 import { parseImageReference } from "../image/image-reference.js";
 import {
@@ -321,5 +323,58 @@ describe("GenericAttestationPolicy: ALL authorities of a policy, ANY policy of a
     assert.deepEqual(decision.images.map((i) => i.verdict), ["allowed", "denied"]);
     assert.ok(message.includes("spec.containers[1].image"), message);
     assert.ok(!message.includes("spec.containers[0].image"), message);
+  });
+});
+
+describe("GenericAttestationPolicy: DSSE envelopes and JWTs verify too", () => {
+  test("a DSSE attestation (in-toto statement naming the image) by the authority's key admits the image", async () => {
+    await freshWorld();
+    const statement = inTotoStatementPayload(parseImageReference(images.web), { predicateType: "https://slsa.dev/provenance/v1" });
+    const envelope = signDsseEnvelope(statement, inTotoPayloadType, qaKey.privatePem);
+    await world.note(qaNote);
+    await world.occurrence("attestations", {
+      resourceUri: `https://${images.web}`,
+      noteName: qaNote,
+      dsseAttestation: {
+        envelope: {
+          payload: Buffer.from(envelope.payload).toString("base64"),
+          payloadType: envelope.payloadType,
+          signatures: envelope.signatures.map((s) => ({ sig: Buffer.from(s.sig).toString("base64"), keyid: s.keyid })),
+        },
+      },
+    });
+    const { decision } = await evaluateWith(podInput(pod("web", ns, [{ image: images.web }])), requireQa, world.source);
+    assert.equal(decision.allowed, true);
+  });
+
+  test("a JWT attestation whose subject is the image, signed by the authority's key, admits it", async () => {
+    await freshWorld();
+    const { createPublicKey } = await import("node:crypto");
+    const privateKey = createPrivateKey(qaKey.privatePem);
+    const kid = niKeyId(createPublicKey(privateKey).export({ type: "spki", format: "der" }));
+    const token = await new SignJWT({ sub: images.web }).setProtectedHeader({ alg: "ES256", kid }).sign(privateKey);
+    await world.note(qaNote);
+    await world.occurrence("attestations", {
+      resourceUri: `https://${images.web}`,
+      noteName: qaNote,
+      attestation: { jwts: [{ compactJwt: token }] },
+    });
+    const { decision } = await evaluateWith(podInput(pod("web", ns, [{ image: images.web }])), requireQa, world.source);
+    assert.equal(decision.allowed, true);
+  });
+
+  test("a JWT about another image is rejected with the reason", async () => {
+    await freshWorld();
+    const privateKey = createPrivateKey(qaKey.privatePem);
+    const token = await new SignJWT({ sub: images.webOtherDigest }).setProtectedHeader({ alg: "ES256" }).sign(privateKey);
+    await world.note(qaNote);
+    await world.occurrence("attestations", {
+      resourceUri: `https://${images.web}`,
+      noteName: qaNote,
+      attestation: { jwts: [{ compactJwt: token }] },
+    });
+    const { decision, message } = await evaluateWith(podInput(pod("web", ns, [{ image: images.web }])), requireQa, world.source);
+    assert.equal(decision.allowed, false);
+    assert.ok(message.includes("(DIGEST_MISMATCH"), message);
   });
 });

@@ -13,7 +13,7 @@
  * metadata source, the signing keys, and the parsed authority keys.
  */
 import type { AdmissionDecision } from "../policy/decision.js";
-import { describeImage, describeObjectReference, formatDenialMessage, formatWarnings, reasonMessage } from "../policy/decision.js";
+import { describeObjectReference, formatDenialMessage, formatWarnings, reasonMessage } from "../policy/decision.js";
 import type { PolicySet } from "../policy/policy-set.js";
 import type { Logger } from "../logging/logger.js";
 import { silentLogger } from "../logging/logger.js";
@@ -163,9 +163,4 @@ export function createAdmissionReviewer(options: AdmissionReviewerOptions): Admi
   }
 
   return { review, policies: current };
-}
-
-/** `spec.containers[0].image (container "app"), image nginx:1` for each denied image, for reports. */
-export function deniedImages(decision: AdmissionDecision): string[] {
-  return decision.images.filter((i) => i.verdict === "denied").map((i) => describeImage(i.image));
 }

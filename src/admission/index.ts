@@ -1,0 +1,96 @@
+/**
+ * @module admission
+ *
+ * The Kritis-style admission gate: a pure policy engine over fetched and
+ * verified metadata, the AdmissionReview webhook edge, and the metadata
+ * adapters. docs/admission.md describes the rules; this is the public API.
+ *
+ * To serve the webhook in another process's setup (`scriba serve` for a
+ * single-process install):
+ *
+ * ```ts
+ * const policies = await loadPolicyDirectory(dir);
+ * const handler = createAdmissionHandler({ policies, metadata: grafeasServiceMetadata(service), logger });
+ * const webhook = await startWebhookServer({ host, port, tls: await readTlsFiles(cert, key), handler, logger });
+ * // … on shutdown: await webhook.close();
+ * ```
+ */
+export type { AdmissionInput } from "./admission-input.js";
+export { defaultNamespace, namespaceOf, objectReferenceOf } from "./admission-input.js";
+export type {
+  AdmissionEvidence,
+  AuthorityEvidence,
+  AuthorityStatus,
+  FetchResult,
+  MetadataSnapshot,
+} from "./admission-evidence.js";
+export { attestationQueryKey, authorityEvidenceKey } from "./admission-evidence.js";
+export type { AdmissionPlan, AttestationQuery, AuthorityCheck, PlannedImage, VulnerabilityQuery } from "./admission-plan.js";
+export { planAdmission } from "./admission-plan.js";
+export { type FetchOptions, fetchMetadata } from "./metadata-fetch.js";
+export { type VerifyEvidenceOptions, verifyEvidence } from "./attestation-evidence.js";
+export { type AuthorityKeys, AuthorityKeyring } from "./authority-keys.js";
+export { type AdmissionEvaluation, type EvaluateOptions, evaluateAdmission, judgeAdmission } from "./evaluate-admission.js";
+export type { AttestOnPassCandidate } from "./isp-judgement.js";
+export { type AttestOnPassOptions, type AttestOnPassResult, attestOnPass } from "./attest-on-pass.js";
+export {
+  type AttestorKey,
+  type AttestorKeySpec,
+  AttestorKeys,
+  loadAttestorKeys,
+  parseAttestorKeySpec,
+} from "./attestor-keys.js";
+export { type Breakglass, binauthzBreakglassKeys, findBreakglass, kritisBreakglassAnnotation } from "./breakglass.js";
+export {
+  type AdmissionOutcome,
+  type AdmissionReviewer,
+  type AdmissionReviewerOptions,
+  type DecisionEvent,
+  type ReviewOptions,
+  createAdmissionReviewer,
+  decisionLogFields,
+} from "./review-admission.js";
+export {
+  type AdmissionReviewRequest,
+  type AdmissionReviewVersion,
+  admissionResponse,
+  admissionReviewVersions,
+  admissionWarnings,
+  internalErrorResponse,
+  parseAdmissionReview,
+} from "./admission-review.js";
+export {
+  type AdmissionHandlerOptions,
+  type AdmissionRequestHandler,
+  createAdmissionHandler,
+  defaultMaxBodyBytes,
+} from "./admission-handler.js";
+export {
+  type RunningWebhookServer,
+  type TlsMaterial,
+  type WebhookServerOptions,
+  readTlsFiles,
+  startWebhookServer,
+} from "./webhook-server.js";
+export {
+  type MetadataCallOptions,
+  type MetadataSource,
+  type NoteCreation,
+  defaultMaxPages,
+} from "./metadata-source.js";
+export { type GrafeasServiceMetadataOptions, grafeasServiceMetadata } from "./grafeas-service-metadata.js";
+export { type RestMetadataOptions, parseServerUrl, restMetadata } from "./rest-metadata.js";
+export {
+  type MetadataLocation,
+  type StoreOpener,
+  defaultStoreOpener,
+  openMetadataSource,
+} from "./embedded-metadata.js";
+export { pinnedImageOfResourceUri, resourceUriCandidates, resourceUriFilter, vulnerabilityFilter } from "./resource-uris.js";
+export {
+  type ManifestObject,
+  type ManifestOrigin,
+  type ManifestRead,
+  describeManifestOrigin,
+  readManifestObjects,
+} from "./manifest-objects.js";
