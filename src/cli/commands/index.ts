@@ -4,5 +4,6 @@
  * Every `scriba` subcommand, in the order `scriba --help` lists them.
  */
 import type { Command } from "../command.js";
+import { serveCommand } from "./serve.js";
 
-export const commands: readonly Command[] = [];
+export const commands: readonly Command[] = [serveCommand];
