@@ -4,5 +4,6 @@
  * Every `scriba` subcommand, in the order `scriba --help` lists them.
  */
 import type { Command } from "../command.js";
+import { certsCommand } from "./certs.js";
 
-export const commands: readonly Command[] = [];
+export const commands: readonly Command[] = [certsCommand];
