@@ -5,8 +5,6 @@
  * thing that differs between a laptop (SQLite file) and a fleet (PostgreSQL);
  * everything above the Store port is the same.
  */
-import { mkdirSync } from "node:fs";
-import { dirname } from "node:path";
 import { ScribaError } from "../errors.js";
 import { createMemoryStore } from "../store/memory-store.js";
 import { openSqliteStore } from "../store/sqlite/sqlite-store.js";
@@ -22,7 +20,6 @@ export function openStore(setting: StorageSetting, options: StoreOptions = {}): 
     case "memory":
       return Promise.resolve(createMemoryStore());
     case "sqlite":
-      mkdirSync(dirname(setting.path), { recursive: true });
       return Promise.resolve(
         openSqliteStore({
           path: setting.path,
