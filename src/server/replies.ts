@@ -5,16 +5,11 @@
  * writes the stored canonical JSON through untouched, and only gRPC or
  * `enum-encoding=int` pay for parsing it into a message.
  */
-import {
-  create,
-  toJsonString,
-  type DescMessage,
-  type Message,
-  type MessageShape,
-} from "@bufbuild/protobuf";
+import { create, toJsonString, type DescMessage, type Message } from "@bufbuild/protobuf";
 import { EmptySchema } from "@bufbuild/protobuf/wkt";
 import { grafeasRegistry, messageFromStoredJson } from "../grafeas/proto-json.js";
 import type { StoredRecord } from "../store/store.js";
+import { messageReply } from "../wire/message-reply.js";
 import type { JsonReplyOptions, Reply } from "../wire/rpc.js";
 
 function messageJson(schema: DescMessage, message: Message, options: JsonReplyOptions): string {
@@ -24,19 +19,8 @@ function messageJson(schema: DescMessage, message: Message, options: JsonReplyOp
   });
 }
 
-/** A reply that is already a message. */
-export function messageReply<Desc extends DescMessage>(
-  schema: Desc,
-  message: MessageShape<Desc>,
-): Reply {
-  return {
-    schema,
-    message: () => message,
-    json: (options) => messageJson(schema, message, options),
-  };
-}
-
 export const emptyReply: Reply = messageReply(EmptySchema, create(EmptySchema));
+
 
 /** One stored object as the reply. */
 export function recordReply(schema: DescMessage, record: StoredRecord): Reply {

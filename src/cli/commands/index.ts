@@ -4,7 +4,9 @@
  * Every `scriba` subcommand, in the order `scriba --help` lists them.
  */
 import type { Command } from "../command.js";
+import { certsCommand } from "./certs.js";
 import { checkCommand } from "./check.js";
+import { serveCommand } from "./serve.js";
 import { webhookCommand } from "./webhook.js";
 
-export const commands: readonly Command[] = [webhookCommand, checkCommand];
+export const commands: readonly Command[] = [serveCommand, webhookCommand, checkCommand, certsCommand];

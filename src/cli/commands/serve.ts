@@ -1,0 +1,155 @@
+/**
+ * @module cli/commands/serve
+ *
+ * `scriba serve`: the Grafeas API (gRPC and REST on one port) over the
+ * configured store. Runs until SIGINT/SIGTERM, then drains and closes.
+ */
+import { parseArgs } from "node:util";
+import { createLogger, type LogLevel } from "../../logging/logger.js";
+import { parsePageTokenKey } from "../../grafeas/page-token.js";
+import { readFileSync } from "node:fs";
+import { parseListenAddress } from "../../server/listen-address.js";
+import { openStore } from "../../server/open-store.js";
+import { startScribaServer } from "../../server/scriba-server.js";
+import { defaultStorage, describeStorage, parseStorageSetting } from "../../server/storage-config.js";
+import { exitCodes, type Command } from "../command.js";
+import {
+  describeSettings,
+  oneOf,
+  positiveInteger,
+  readConfigFile,
+  resolveSettings,
+  setting,
+  text,
+} from "../settings.js";
+
+export const serveSettings = {
+  listen: setting({
+    flag: "listen",
+    key: "listen",
+    env: "SCRIBA_LISTEN",
+    valueName: "HOST:PORT",
+    description: "Address for gRPC and REST (one port).",
+    default: "127.0.0.1:8080",
+    parse: (v) => parseListenAddress(v),
+  }),
+  storage: setting({
+    flag: "storage",
+    key: "storage",
+    env: "SCRIBA_STORAGE",
+    valueName: "SPEC",
+    description: "memory | sqlite:PATH | postgres://USER@HOST:PORT/DB",
+    default: defaultStorage,
+    parse: parseStorageSetting,
+  }),
+  sqliteSynchronous: setting({
+    flag: "sqlite-synchronous",
+    key: "sqlite.synchronous",
+    env: "SCRIBA_SQLITE_SYNCHRONOUS",
+    valueName: "FULL|NORMAL",
+    description: "SQLite durability: FULL survives power loss; NORMAL survives a killed process.",
+    default: "FULL",
+    parse: oneOf("sqlite.synchronous", ["FULL", "NORMAL"] as const),
+  }),
+  pageTokenKey: setting({
+    flag: "page-token-key",
+    key: "pageTokenKey",
+    env: "SCRIBA_PAGE_TOKEN_KEY",
+    valueName: "KEY",
+    description: "Seals page tokens (≥32 bytes, base64 or hex). Give every replica the same key.",
+    parse: parsePageTokenKey,
+  }),
+  pageTokenKeyFile: setting({
+    flag: "page-token-key-file",
+    key: "pageTokenKeyFile",
+    env: "SCRIBA_PAGE_TOKEN_KEY_FILE",
+    valueName: "FILE",
+    description: "Reads the page token key from a file (e.g. a mounted Secret).",
+    parse: (path) => parsePageTokenKey(readFileSync(path, "utf8")),
+  }),
+  maxRequestBytes: setting({
+    flag: "max-request-bytes",
+    key: "limits.maxRequestBytes",
+    env: "SCRIBA_MAX_REQUEST_BYTES",
+    valueName: "BYTES",
+    description: "Largest REST request body accepted.",
+    default: String(4 * 1024 * 1024),
+    parse: positiveInteger("limits.maxRequestBytes"),
+  }),
+  logLevel: setting({
+    flag: "log-level",
+    key: "logLevel",
+    env: "SCRIBA_LOG_LEVEL",
+    valueName: "LEVEL",
+    description: "debug | info | warn | error",
+    default: "info",
+    parse: oneOf<LogLevel>("logLevel", ["debug", "info", "warn", "error"]),
+  }),
+};
+
+const configSetting = setting({
+  flag: "config",
+  key: "config",
+  env: "SCRIBA_CONFIG",
+  valueName: "FILE",
+  description: "YAML config file; flags and environment variables override it.",
+  parse: text,
+});
+
+export function flagOptions(specs: Record<string, { flag: string; boolean?: boolean; multiple?: boolean }>) {
+  return Object.fromEntries(
+    Object.values(specs).map((s) => [
+      s.flag,
+      { type: s.boolean ? ("boolean" as const) : ("string" as const), ...(s.multiple ? { multiple: true } : {}) },
+    ]),
+  );
+}
+
+export const serveCommand: Command = {
+  name: "serve",
+  summary: "Run the Grafeas API server (gRPC and REST on one port).",
+  help: () =>
+    [
+      "Usage: scriba serve [options]",
+      "",
+      "Serves grafeas.v1 (gRPC and REST, same port), grafeas.v1.project.Projects,",
+      "the v1alpha1 paths of the 2017 walkthrough, /healthz and /readyz.",
+      "",
+      "Options:",
+      describeSettings({ config: configSetting, ...serveSettings }),
+      "",
+    ].join("\n"),
+  async run(args, io) {
+    const { values } = parseArgs({
+      args: [...args],
+      options: flagOptions({ config: configSetting, ...serveSettings }),
+      strict: true,
+      allowPositionals: false,
+    });
+    const configPath = (values.config as string | undefined) ?? io.env.SCRIBA_CONFIG;
+    const file = configPath ? readConfigFile(configPath, Object.values(serveSettings)) : undefined;
+    const settings = resolveSettings(serveSettings, { flags: values, env: io.env, file });
+    const logger = createLogger({ level: settings.logLevel ?? "info" });
+    const storage = settings.storage!;
+    const store = await openStore(storage, { sqliteSynchronous: settings.sqliteSynchronous });
+    const server = await startScribaServer({
+      listen: settings.listen!,
+      store,
+      logger,
+      pageTokenKey: settings.pageTokenKey ?? settings.pageTokenKeyFile,
+      maxBodyBytes: settings.maxRequestBytes,
+    });
+    logger.info("storage", { storage: describeStorage(storage) });
+    if (settings.pageTokenKey === undefined && settings.pageTokenKeyFile === undefined) {
+      logger.warn("no pageTokenKey configured: page tokens are valid only on this process until it restarts");
+    }
+    io.stdout(`scriba serving on ${server.address.host}:${server.address.port}\n`);
+    await new Promise<void>((resolve) => {
+      if (io.signal.aborted) resolve();
+      io.signal.addEventListener("abort", () => resolve(), { once: true });
+    });
+    logger.info("shutting down");
+    await server.close();
+    return exitCodes.ok;
+  },
+};
