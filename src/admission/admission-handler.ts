@@ -180,3 +180,24 @@ export function createAdmissionHandler(options: AdmissionHandlerOptions): Admiss
     sendProblem(response, new HttpProblem(404, "NOT_FOUND", `no such path ${JSON.stringify(path.slice(0, 200))}; the webhook serves POST /validate`));
   };
 }
+
+/**
+ * The webhook as one route of a server that routes by path (the
+ * `extraRoutes` of `scriba serve`): requests for exactly `path` are served as
+ * `/validate`, anything else is left to the next route (returns false). The
+ * Kubernetes API server only calls webhooks over HTTPS, so the server must
+ * terminate TLS; otherwise run {@link createAdmissionHandler} on its own
+ * listener (./webhook-server.ts).
+ */
+export function admissionRoute(
+  handler: AdmissionRequestHandler,
+  path = "/admission/validate",
+): (request: IncomingMessage, response: ServerResponse) => boolean {
+  return (request, response) => {
+    const url = new URL(request.url ?? "/", "https://webhook.invalid");
+    if (url.pathname !== path) return false;
+    request.url = `/validate${url.search}`;
+    handler(request, response);
+    return true;
+  };
+}

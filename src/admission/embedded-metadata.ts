@@ -7,17 +7,15 @@
  * postgres://…`), for single-process installs and CI jobs that carry a
  * database file.
  *
- * The store is opened through a {@link StoreOpener}; the default one opens
- * the memory and SQLite stores. PostgreSQL needs the PostgreSQL store, which
- * the caller passes in (`scriba serve` has it); without it, a postgres
- * `--storage` is refused with advice to use `--server`.
+ * The store is opened through a {@link StoreOpener}; the default is the one
+ * `scriba serve` uses (server/open-store), so `--storage` means the same in
+ * every command.
  */
-import { failedPrecondition, invalidArgument } from "../errors.js";
+import { invalidArgument } from "../errors.js";
 import { GrafeasService } from "../grafeas/grafeas-service.js";
 import type { StorageSetting } from "../server/storage-config.js";
 import { describeStorage } from "../server/storage-config.js";
-import { createMemoryStore } from "../store/memory-store.js";
-import { openSqliteStore } from "../store/sqlite/sqlite-store.js";
+import { openStore } from "../server/open-store.js";
 import type { Store } from "../store/store.js";
 import { grafeasServiceMetadata } from "./grafeas-service-metadata.js";
 import type { MetadataSource } from "./metadata-source.js";
@@ -25,21 +23,8 @@ import { restMetadata } from "./rest-metadata.js";
 
 export type StoreOpener = (setting: StorageSetting) => Promise<Store>;
 
-/** Opens memory and SQLite stores; PostgreSQL needs an opener from the caller. */
-export const defaultStoreOpener: StoreOpener = (setting) => {
-  switch (setting.kind) {
-    case "memory":
-      return Promise.resolve(createMemoryStore());
-    case "sqlite":
-      return Promise.resolve(openSqliteStore({ path: setting.path }));
-    case "postgres":
-      return Promise.reject(
-        failedPrecondition(
-          "--storage postgres://… cannot be opened by this command; run `scriba serve` on that database and point --server at it",
-        ),
-      );
-  }
-};
+/** The server's store opener (memory, SQLite, and PostgreSQL where the build has it). */
+export const defaultStoreOpener: StoreOpener = (setting) => openStore(setting);
 
 export interface MetadataLocation {
   /** `--server`: a Scriba/Grafeas v1 REST endpoint. */

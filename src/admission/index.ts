@@ -62,6 +62,7 @@ export {
 export {
   type AdmissionHandlerOptions,
   type AdmissionRequestHandler,
+  admissionRoute,
   createAdmissionHandler,
   defaultMaxBodyBytes,
 } from "./admission-handler.js";

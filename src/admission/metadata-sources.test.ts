@@ -12,6 +12,9 @@ import type { MetadataSource } from "./metadata-source.js";
 import { resourceUriCandidates, resourceUriFilter, vulnerabilityFilter } from "./resource-uris.js";
 import { parseServerUrl, restMetadata } from "./rest-metadata.js";
 import { parseImageReference } from "../image/image-reference.js";
+import { silentLogger } from "../logging/logger.js";
+import type { RunningScribaServer } from "../server/scriba-server.js";
+import { startScribaServer } from "../server/scriba-server.js";
 
 const qaNote = "projects/image-signing/notes/qa";
 const qaKey = ecKeyPair();
@@ -19,6 +22,8 @@ const webUri = `https://${images.web}`;
 
 let world: MetadataWorld;
 let standIn: RestStandIn;
+let scriba: RunningScribaServer;
+let scribaUrl: string;
 
 before(async () => {
   world = new MetadataWorld();
@@ -27,10 +32,13 @@ before(async () => {
   await world.vulnerability(images.web, "CVE-2023-0001", "HIGH");
   await world.vulnerability(images.sidecar, "CVE-2023-0002", "HIGH");
   standIn = await startRestStandIn(world.service);
+  scriba = await startScribaServer({ listen: { host: "127.0.0.1", port: 0 }, store: world.store, logger: silentLogger });
+  scribaUrl = `http://127.0.0.1:${scriba.address.port}`;
 });
 after(async () => {
   await standIn.close();
-  await world.close();
+  // Closes the shared store too.
+  await scriba.close();
 });
 
 async function rejection(promise: Promise<unknown>): Promise<ScribaError> {
@@ -88,7 +96,7 @@ function adapterContract(name: string, make: () => MetadataSource) {
 }
 
 adapterContract("in-process", () => grafeasServiceMetadata(world.service, { pageSize: 1 }));
-adapterContract("REST", () => restMetadata({ baseUrl: standIn.url, pageSize: 1 }));
+adapterContract("REST against scriba serve", () => restMetadata({ baseUrl: scribaUrl, pageSize: 1 }));
 
 describe("the in-process adapter bounds its work", () => {
   test("more pages than the bound is UNAVAILABLE, not an endless read", async () => {
@@ -98,7 +106,7 @@ describe("the in-process adapter bounds its work", () => {
   });
 });
 
-describe("the REST adapter", () => {
+describe("the REST adapter (failure modes played by a stand-in server)", () => {
   test("asks with the grafeas.v1 REST paths and the resource filter", async () => {
     standIn.requests.length = 0;
     await restMetadata({ baseUrl: standIn.url }).noteOccurrences(qaNote, [webUri]);

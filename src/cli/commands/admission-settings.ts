@@ -49,7 +49,7 @@ export const metadataSettings = {
     key: "storage",
     env: "SCRIBA_STORAGE",
     valueName: "SPEC",
-    description: "Instead of --server, run an embedded Grafeas service on this store: memory or sqlite:PATH.",
+    description: "Instead of --server, run an embedded Grafeas service on this store: memory | sqlite:PATH | postgres://USER@HOST:PORT/DB (as for scriba serve).",
     parse: parseStorageSetting,
   }),
   metadataTimeout: setting({
