@@ -10,7 +10,8 @@
  */
 import { parseArgs } from "node:util";
 import { invalidArgument } from "../errors.js";
-import type { SettingSpec } from "./settings.js";
+import type { SettingSpec, SettingValues } from "./settings.js";
+import { readConfigFile, resolveSettings } from "./settings.js";
 
 export interface CommandLine {
   readonly flags: Record<string, string | boolean | (string | boolean)[] | undefined>;
@@ -44,4 +45,21 @@ export function parseCommandLine(
   }
   const { config, ...flags } = values;
   return { flags, configFile: typeof config === "string" ? config : undefined };
+}
+
+/** Parses argv, reads `--config` when given, and resolves every setting. */
+export function readCommandSettings<Specs extends Record<string, SettingSpec<unknown>>>(
+  args: readonly string[],
+  specs: Specs,
+  env: NodeJS.ProcessEnv,
+  short: Readonly<Record<string, string>> = {},
+): { values: SettingValues<Specs>; commandLine: CommandLine } {
+  const commandLine = parseCommandLine(args, specs, short);
+  const file = commandLine.configFile === undefined ? undefined : readConfigFile(commandLine.configFile, Object.values(specs));
+  return { values: resolveSettings(specs, { flags: commandLine.flags, env, file }), commandLine };
+}
+
+export function required<T>(value: T | undefined, flag: string, what: string): T {
+  if (value === undefined) throw invalidArgument(`--${flag} ${what} is required (see --help)`);
+  return value;
 }

@@ -28,11 +28,17 @@ export interface SettingSpec<T> {
   parse(text: string): T;
 }
 
+/** Resolved values: one value per setting, or a list for `multiple` settings. */
 export type SettingValues<Specs extends Record<string, SettingSpec<unknown>>> = {
-  [K in keyof Specs]: Specs[K] extends SettingSpec<infer T> ? T | undefined : never;
+  [K in keyof Specs]: Specs[K] extends SettingSpec<infer T>
+    ? (Specs[K] extends { readonly multiple?: true } ? T[] : T) | undefined
+    : never;
 };
 
-export function setting<T>(spec: SettingSpec<T>): SettingSpec<T> {
+/** Declares a setting; `multiple: true` is kept in the type so its value is typed as a list. */
+export function setting<T, const M extends boolean = false>(
+  spec: SettingSpec<T> & { readonly multiple?: M },
+): SettingSpec<T> & { readonly multiple?: M } {
   return spec;
 }
 

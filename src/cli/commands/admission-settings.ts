@@ -14,9 +14,8 @@ import { parseServerUrl } from "../../admission/rest-metadata.js";
 import { invalidArgument } from "../../errors.js";
 import { parseStorageSetting } from "../../server/storage-config.js";
 import type { CommandLine } from "../flag-parser.js";
-import { parseCommandLine } from "../flag-parser.js";
-import type { SettingSpec, SettingValues } from "../settings.js";
-import { positiveInteger, readConfigFile, resolveSettings, setting, text } from "../settings.js";
+import type { SettingValues } from "../settings.js";
+import { positiveInteger, setting, text } from "../settings.js";
 
 export const policyDirSetting = setting({
   flag: "policy-dir",
@@ -63,23 +62,6 @@ export const metadataSettings = {
   }),
 };
 
-/** Parses argv, reads `--config` when given, and resolves every setting. */
-export function readCommandSettings<Specs extends Record<string, SettingSpec<unknown>>>(
-  args: readonly string[],
-  specs: Specs,
-  env: NodeJS.ProcessEnv,
-  short: Readonly<Record<string, string>> = {},
-): { values: SettingValues<Specs>; commandLine: CommandLine } {
-  const commandLine = parseCommandLine(args, specs, short);
-  const file = commandLine.configFile === undefined ? undefined : readConfigFile(commandLine.configFile, Object.values(specs));
-  return { values: resolveSettings(specs, { flags: commandLine.flags, env, file }), commandLine };
-}
-
-export function required<T>(value: T | undefined, flag: string, what: string): T {
-  if (value === undefined) throw invalidArgument(`--${flag} ${what} is required (see --help)`);
-  return value;
-}
-
 /** Where metadata comes from, with the precedence described in the module comment. */
 export async function metadataLocation(
   values: SettingValues<typeof metadataSettings>,
@@ -105,14 +87,4 @@ export async function metadataLocation(
     }
   }
   return { server, storage, serverCa, timeoutMs: values.metadataTimeout };
-}
-
-/**
- * The values of a `multiple` setting. `resolveSettings` returns a list for
- * them, while `SettingValues` types each setting as one value; this reads
- * both shapes.
- */
-export function many<T>(value: T | readonly T[] | undefined): T[] {
-  if (value === undefined) return [];
-  return Array.isArray(value) ? [...(value as readonly T[])] : [value as T];
 }

@@ -27,7 +27,8 @@ import { namespaceNameProblem } from "../../policy/crds/kritis-api.js";
 import type { CliIO, Command } from "../command.js";
 import { exitCodes } from "../command.js";
 import { describeSettings, oneOf, setting, text } from "../settings.js";
-import { many, metadataLocation, metadataSettings, policyDirSetting, readCommandSettings, required } from "./admission-settings.js";
+import { readCommandSettings, required } from "../flag-parser.js";
+import { metadataLocation, metadataSettings, policyDirSetting } from "./admission-settings.js";
 
 const outputs = ["text", "json"] as const;
 
@@ -151,7 +152,7 @@ export function createCheckCommand(options: CheckCommandOptions = {}): Command {
       ].join("\n"),
     async run(args: readonly string[], io: CliIO): Promise<number> {
       const { values, commandLine } = readCommandSettings(args, specs, io.env, { f: "file" });
-      const files = many(values.file);
+      const files = values.file ?? [];
       if (files.length === 0) throw invalidArgument("give at least one manifest with -f FILE (see --help)");
       const policyDir = required(values.policyDir, "policy-dir", "DIR");
       const namespace = values.namespace ?? "default";

@@ -4,7 +4,6 @@
  * `scriba serve`: the Grafeas API (gRPC and REST on one port) over the
  * configured store. Runs until SIGINT/SIGTERM, then drains and closes.
  */
-import { parseArgs } from "node:util";
 import { createLogger, type LogLevel } from "../../logging/logger.js";
 import { parsePageTokenKey } from "../../grafeas/page-token.js";
 import { readFileSync } from "node:fs";
@@ -13,15 +12,10 @@ import { openStore } from "../../server/open-store.js";
 import { startScribaServer } from "../../server/scriba-server.js";
 import { defaultStorage, describeStorage, parseStorageSetting } from "../../server/storage-config.js";
 import { exitCodes, type Command } from "../command.js";
-import {
-  describeSettings,
-  oneOf,
-  positiveInteger,
-  readConfigFile,
-  resolveSettings,
-  setting,
-  text,
-} from "../settings.js";
+import { grafeasServiceMetadata } from "../../admission/grafeas-service-metadata.js";
+import { readCommandSettings, required } from "../flag-parser.js";
+import { describeSettings, oneOf, positiveInteger, setting } from "../settings.js";
+import { startPolicyWebhook, webhookSettings } from "./webhook.js";
 
 export const serveSettings = {
   listen: setting({
@@ -87,50 +81,50 @@ export const serveSettings = {
   }),
 };
 
-const configSetting = setting({
-  flag: "config",
-  key: "config",
-  env: "SCRIBA_CONFIG",
-  valueName: "FILE",
-  description: "YAML config file; flags and environment variables override it.",
-  parse: text,
+/** `--webhook-listen`: the same `webhook.listen` setting `scriba webhook --listen` reads. */
+const webhookListenSetting = setting({
+  flag: "webhook-listen",
+  key: "webhook.listen",
+  env: "SCRIBA_WEBHOOK_LISTEN",
+  valueName: "HOST:PORT",
+  description: "With --policy-dir: where the in-process admission webhook serves HTTPS.",
+  default: "127.0.0.1:8443",
+  parse: (v) => parseListenAddress(v, "--webhook-listen"),
 });
 
-export function flagOptions(specs: Record<string, { flag: string; boolean?: boolean; multiple?: boolean }>) {
-  return Object.fromEntries(
-    Object.values(specs).map((s) => [
-      s.flag,
-      { type: s.boolean ? ("boolean" as const) : ("string" as const), ...(s.multiple ? { multiple: true } : {}) },
-    ]),
-  );
+const specs = { ...serveSettings, ...webhookSettings, webhookListen: webhookListenSetting };
+
+function untilAborted(signal: AbortSignal): Promise<void> {
+  return signal.aborted
+    ? Promise.resolve()
+    : new Promise((resolve) => signal.addEventListener("abort", () => resolve(), { once: true }));
 }
 
 export const serveCommand: Command = {
   name: "serve",
-  summary: "Run the Grafeas API server (gRPC and REST on one port).",
+  summary: "Run the Grafeas API server (gRPC and REST on one port), optionally with the admission webhook.",
   help: () =>
     [
       "Usage: scriba serve [options]",
       "",
       "Serves grafeas.v1 (gRPC and REST, same port), grafeas.v1.project.Projects,",
       "the v1alpha1 paths of the 2017 walkthrough, /healthz and /readyz.",
+      "With --policy-dir (and --tls-cert/--tls-key), also serves the admission webhook",
+      "over HTTPS on --webhook-listen, reading metadata from this server in-process.",
       "",
       "Options:",
-      describeSettings({ config: configSetting, ...serveSettings }),
+      describeSettings(specs),
+      `  ${"--config FILE".padEnd(30)} YAML config file; flags and environment variables override it.`,
       "",
     ].join("\n"),
   async run(args, io) {
-    const { values } = parseArgs({
-      args: [...args],
-      options: flagOptions({ config: configSetting, ...serveSettings }),
-      strict: true,
-      allowPositionals: false,
-    });
-    const configPath = (values.config as string | undefined) ?? io.env.SCRIBA_CONFIG;
-    const file = configPath ? readConfigFile(configPath, Object.values(serveSettings)) : undefined;
-    const settings = resolveSettings(serveSettings, { flags: values, env: io.env, file });
+    const { values: settings } = readCommandSettings(args, specs, io.env);
     const logger = createLogger({ level: settings.logLevel ?? "info" });
     const storage = settings.storage!;
+    if (settings.policyDir !== undefined) {
+      required(settings.tlsCert, "tls-cert", "FILE (the webhook serves HTTPS)");
+      required(settings.tlsKey, "tls-key", "FILE (the webhook serves HTTPS)");
+    }
     const store = await openStore(storage, { sqliteSynchronous: settings.sqliteSynchronous });
     const server = await startScribaServer({
       listen: settings.listen!,
@@ -144,12 +138,26 @@ export const serveCommand: Command = {
       logger.warn("no pageTokenKey configured: page tokens are valid only on this process until it restarts");
     }
     io.stdout(`scriba serving on ${server.address.host}:${server.address.port}\n`);
-    await new Promise<void>((resolve) => {
-      if (io.signal.aborted) resolve();
-      io.signal.addEventListener("abort", () => resolve(), { once: true });
-    });
-    logger.info("shutting down");
-    await server.close();
+    let webhook: { url: string; close(): Promise<void> } | undefined;
+    try {
+      if (settings.policyDir !== undefined) {
+        webhook = await startPolicyWebhook({
+          listen: settings.webhookListen!,
+          tlsCert: settings.tlsCert!,
+          tlsKey: settings.tlsKey!,
+          policyDir: settings.policyDir,
+          attestorKeys: settings.attestorKey ?? [],
+          metadata: grafeasServiceMetadata(server.services.grafeas),
+          logger: logger.child({ component: "admission-webhook" }),
+        });
+        io.stdout(`scriba admission webhook on ${webhook.url}\n`);
+      }
+      await untilAborted(io.signal);
+    } finally {
+      logger.info("shutting down");
+      await webhook?.close();
+      await server.close();
+    }
     return exitCodes.ok;
   },
 };

@@ -11,7 +11,7 @@
  * command with the file named.
  */
 import { createAdmissionHandler } from "../../admission/admission-handler.js";
-import { loadAttestorKeys, parseAttestorKeySpec } from "../../admission/attestor-keys.js";
+import { loadAttestorKeys, parseAttestorKeySpec, type AttestorKeySpec } from "../../admission/attestor-keys.js";
 import type { StoreOpener } from "../../admission/embedded-metadata.js";
 import { defaultStoreOpener, openMetadataSource } from "../../admission/embedded-metadata.js";
 import { readTlsFiles, startWebhookServer } from "../../admission/webhook-server.js";
@@ -19,16 +19,18 @@ import type { Logger, LogLevel } from "../../logging/logger.js";
 import { createLogger } from "../../logging/logger.js";
 import { loadPolicyDirectory } from "../../policy/policy-documents.js";
 import type { PolicySet } from "../../policy/policy-set.js";
-import { parseListenAddress } from "../../server/listen-address.js";
+import { parseListenAddress, type ListenAddress } from "../../server/listen-address.js";
+import type { MetadataSource } from "../../admission/metadata-source.js";
 import type { CliIO, Command } from "../command.js";
 import { exitCodes } from "../command.js";
 import { describeSettings, oneOf, setting, text } from "../settings.js";
-import { many, metadataLocation, metadataSettings, policyDirSetting, readCommandSettings, required } from "./admission-settings.js";
+import { readCommandSettings, required } from "../flag-parser.js";
+import { metadataLocation, metadataSettings, policyDirSetting } from "./admission-settings.js";
 
 const logLevels = ["debug", "info", "warn", "error"] as const satisfies readonly LogLevel[];
 
-const specs = {
-  listen: setting({
+/** The webhook's own HTTPS listener; `scriba serve --webhook-listen` sets the same key. */
+const listenSetting = setting({
     flag: "listen",
     key: "webhook.listen",
     env: "SCRIBA_WEBHOOK_LISTEN",
@@ -36,7 +38,10 @@ const specs = {
     description: "Where to serve HTTPS (the webhook Service's targetPort).",
     default: "0.0.0.0:8443",
     parse: (value) => parseListenAddress(value, "--listen"),
-  }),
+});
+
+/** The webhook settings `scriba serve` shares when it runs the webhook in-process. */
+export const webhookSettings = {
   tlsCert: setting({
     flag: "tls-cert",
     key: "webhook.tlsCert",
@@ -54,7 +59,6 @@ const specs = {
     parse: text,
   }),
   policyDir: policyDirSetting,
-  ...metadataSettings,
   attestorKey: setting({
     flag: "attestor-key",
     key: "webhook.attestorKeys",
@@ -65,9 +69,15 @@ const specs = {
     multiple: true,
     parse: parseAttestorKeySpec,
   }),
+};
+
+const specs = {
+  listen: listenSetting,
+  ...webhookSettings,
+  ...metadataSettings,
   logLevel: setting({
     flag: "log-level",
-    key: "log.level",
+    key: "logLevel",
     env: "SCRIBA_LOG_LEVEL",
     valueName: "LEVEL",
     description: "debug, info, warn or error.",
@@ -75,6 +85,33 @@ const specs = {
     parse: oneOf("--log-level", logLevels),
   }),
 };
+
+export interface PolicyWebhookOptions {
+  readonly listen: ListenAddress;
+  readonly tlsCert: string;
+  readonly tlsKey: string;
+  readonly policyDir: string;
+  readonly attestorKeys: readonly AttestorKeySpec[];
+  readonly metadata: MetadataSource;
+  readonly logger: Logger;
+  readonly reviewTimeoutMs?: number | undefined;
+}
+
+/**
+ * Loads the policies and keys and starts the HTTPS webhook over `metadata`:
+ * what `scriba webhook` runs, and what `scriba serve --policy-dir` runs
+ * beside the Grafeas API in one process.
+ */
+export async function startPolicyWebhook(options: PolicyWebhookOptions) {
+  const { logger, metadata } = options;
+  const tls = await readTlsFiles(options.tlsCert, options.tlsKey);
+  const attestorKeys = await loadAttestorKeys(options.attestorKeys);
+  const policies = await loadPolicyDirectory(options.policyDir);
+  reportPolicies(policies, logger);
+  logger.info("metadata source", { source: metadata.description, attestorKeys: attestorKeys.keys.map((k) => `${k.namespace === undefined ? "" : `${k.namespace}/`}${k.name}`) });
+  const handler = createAdmissionHandler({ policies, metadata, logger, attestorKeys, reviewTimeoutMs: options.reviewTimeoutMs });
+  return startWebhookServer({ host: options.listen.host, port: options.listen.port, tls, handler, logger });
+}
 
 function reportPolicies(policies: PolicySet, logger: Logger): void {
   const namespaces = [...policies.namespaces.values()];
@@ -129,21 +166,18 @@ export function createWebhookCommand(options: WebhookCommandOptions = {}): Comma
       const location = await metadataLocation(values, commandLine);
       const logger = createLogger({ level: values.logLevel ?? "info", write: io.stderr, fields: { component: "admission-webhook" } });
 
-      const tls = await readTlsFiles(tlsCert, tlsKey);
-      const attestorKeys = await loadAttestorKeys(many(values.attestorKey));
-      const policies = await loadPolicyDirectory(policyDir);
-      reportPolicies(policies, logger);
       const metadata = await openMetadataSource(location, options.openStore ?? defaultStoreOpener);
       try {
-        logger.info("metadata source", { source: metadata.description, attestorKeys: attestorKeys.keys.map((k) => `${k.namespace === undefined ? "" : `${k.namespace}/`}${k.name}`) });
-        const handler = createAdmissionHandler({
-          policies,
+        const server = await startPolicyWebhook({
+          listen,
+          tlsCert,
+          tlsKey,
+          policyDir,
+          attestorKeys: values.attestorKey ?? [],
           metadata,
           logger,
-          attestorKeys,
           reviewTimeoutMs: values.metadataTimeout,
         });
-        const server = await startWebhookServer({ host: listen.host, port: listen.port, tls, handler, logger });
         await aborted(io.signal);
         logger.info("admission webhook stopping");
         await server.close();
