@@ -90,10 +90,11 @@ function requireMessage<T>(value: T | undefined, field: string): T {
   return value;
 }
 
-function throwIfInvalid(v: Violations, what: string): void {
+/** `headline` says what was refused (`note is invalid`); the violations follow it. */
+function throwIfInvalid(v: Violations, headline: string): void {
   if (v.empty) return;
   const list = v.list.map((x) => `${x.field}: ${x.description}`).join("; ");
-  throw invalidArgument(`${what} is invalid: ${list}`, v.list);
+  throw invalidArgument(`${headline}: ${list}`, v.list);
 }
 
 function maskPaths(mask: FieldMask | undefined): readonly string[] {
@@ -142,7 +143,7 @@ export class GrafeasService {
     await this.#authorize(ctx, project, "notes.create");
     const violations = new Violations("note.");
     const note = this.#prepareNote(project, request.noteId, requireMessage(request.note, "note"), violations);
-    throwIfInvalid(violations, "note");
+    throwIfInvalid(violations, "note is invalid");
     return this.store.createNote(noteRow(note));
   }
 
@@ -173,7 +174,7 @@ export class GrafeasService {
       if (kindOfNote(updated) !== existing.kind) {
         throw invalidArgument("the note's type (and so its kind) cannot change; create a new note");
       }
-      throwIfInvalid(validateNote(updated, new Violations("note.")), "note");
+      throwIfInvalid(validateNote(updated, new Violations("note.")), "note is invalid");
       updated.updateTime = this.#clock();
       return noteRow(updated);
     });
@@ -247,7 +248,7 @@ export class GrafeasService {
     const incoming = requireMessage(request.occurrence, "occurrence");
     const violations = new Violations("occurrence.");
     const occurrence = this.#prepareOccurrence(project, incoming, violations);
-    throwIfInvalid(violations, "occurrence");
+    throwIfInvalid(violations, "occurrence is invalid");
     await this.#authorizeAttach(ctx, [occurrence]);
     return this.store.createOccurrence(occurrenceRow(occurrence));
   }
@@ -284,7 +285,7 @@ export class GrafeasService {
           "the occurrence's details type (and so its kind) cannot change; create a new occurrence",
         );
       }
-      throwIfInvalid(validateOccurrence(updated, new Violations("occurrence.")), "occurrence");
+      throwIfInvalid(validateOccurrence(updated, new Violations("occurrence.")), "occurrence is invalid");
       updated.updateTime = this.#clock();
       return occurrenceRow(updated);
     });
