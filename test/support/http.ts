@@ -4,6 +4,7 @@
  * Plain HTTP requests the way curl sends them, with a bounded wait, and the
  * reply read once as text and (when it parses) as JSON.
  */
+import assert from "node:assert/strict";
 export interface HttpReply {
   readonly status: number;
   readonly headers: Headers;
@@ -51,3 +52,9 @@ export async function http(baseUrl: string, method: string, path: string, option
 
 /** A filter or other text as a query-string value. */
 export const q = (value: string) => encodeURIComponent(value);
+
+/** The JSON body of a 200 reply; fails the test (showing the body) on any other status. */
+export function okJson(reply: HttpReply): HttpReply["json"] {
+  assert.equal(reply.status, 200, reply.text);
+  return reply.json;
+}
