@@ -141,8 +141,9 @@ export class GrafeasService {
   async createNote(request: CreateNoteRequest, ctx: CallContext): Promise<StoredRecord> {
     const project = parseProjectName(request.parent, "parent");
     await this.#authorize(ctx, project, "notes.create");
-    const violations = new Violations("note.");
-    const note = this.#prepareNote(project, request.noteId, requireMessage(request.note, "note"), violations);
+    // noteId is a field of the request, not of the note: name it so.
+    const violations = new Violations();
+    const note = this.#prepareNote(project, request.noteId, requireMessage(request.note, "note"), violations.at("note."), violations);
     throwIfInvalid(violations, "note is invalid");
     return this.store.createNote(noteRow(note));
   }
@@ -316,12 +317,15 @@ export class GrafeasService {
     }
   }
 
-  /** Sets the server-owned fields of a new note and collects its violations. */
-  #prepareNote(project: string, noteId: string, note: Note, v: Violations): Note {
+  /**
+   * Sets the server-owned fields of a new note and collects its violations;
+   * problems with the ID go to `idViolations` (the request level in CreateNote).
+   */
+  #prepareNote(project: string, noteId: string, note: Note, v: Violations, idViolations: Violations = v): Note {
     if (noteId === "") {
-      v.add("noteId", "is required");
+      idViolations.add("noteId", "is required");
     } else if (!isValidId(noteId)) {
-      v.add("noteId", "must be 1-256 characters from A-Z a-z 0-9 _ . ~ : @ + - (and never /)");
+      idViolations.add("noteId", "must be 1-256 characters from A-Z a-z 0-9 _ . ~ : @ + - (and never /)");
     }
     const name = isValidId(noteId) ? noteName(project, noteId) : "";
     if (note.name !== "" && name !== "" && canonicalNoteName(note.name) !== name) {
