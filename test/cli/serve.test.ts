@@ -184,6 +184,46 @@ describe("scriba serve as a process", { timeout: 180_000, concurrency: 4 }, () =
     assert.doesNotMatch(run.stdout, /serving/);
   });
 
+  for (const synchronous of ["FULL", "NORMAL"] as const) {
+    test(`no acknowledged write is lost when the process is killed (--sqlite-synchronous ${synchronous})`, async () => {
+      const db = file(`killed-${synchronous}.db`);
+      const args = ["--listen", "127.0.0.1:0", "--storage", `sqlite:${db}`, "--sqlite-synchronous", synchronous];
+      const first = await serve(args);
+      const acknowledged: string[] = [];
+      for (let i = 0; i < 40; i++) {
+        const reply = await http(first.baseUrl, "POST", `/v1/projects/killed/notes?noteId=n${i}`, { body: attestationNote() });
+        if (reply.status === 200) acknowledged.push(reply.json.name as string);
+      }
+      assert.equal(acknowledged.length, 40);
+      const killed = await first.stop("SIGKILL");
+      assert.equal(killed.signal, "SIGKILL");
+      const second = await serve(args);
+      const listed = okJson(await http(second.baseUrl, "GET", "/v1/projects/killed/notes?pageSize=1000"));
+      assert.deepEqual(listed.notes.map((n: { name: string }) => n.name).sort(), [...acknowledged].sort());
+      assert.equal((await second.stop()).code, 0);
+    });
+  }
+
+  test("two processes updating different fields of one note at once lose neither update", async () => {
+    const db = file("concurrent.db");
+    const [a, b] = await Promise.all([
+      serve(["--listen", "127.0.0.1:0", "--storage", `sqlite:${db}`]),
+      serve(["--listen", "127.0.0.1:0", "--storage", `sqlite:${db}`]),
+    ]);
+    okJson(await http(a.baseUrl, "POST", "/v1/projects/concurrent/notes?noteId=qa", { body: attestationNote() }));
+    const writer = async (base: string, field: "shortDescription" | "longDescription", prefix: string) => {
+      for (let i = 0; i < 25; i++) {
+        const reply = await http(base, "PATCH", `/v1/projects/concurrent/notes/qa?updateMask=${field}`, { body: { [field]: `${prefix}${i}` } });
+        assert.equal(reply.status, 200, reply.text);
+      }
+    };
+    await Promise.all([writer(a.baseUrl, "shortDescription", "a"), writer(b.baseUrl, "longDescription", "b")]);
+    const note = okJson(await http(b.baseUrl, "GET", "/v1/projects/concurrent/notes/qa"));
+    assert.equal(note.shortDescription, "a24");
+    assert.equal(note.longDescription, "b24");
+    for (const exit of await Promise.all([a.stop(), b.stop()])) assert.equal(exit.code, 0, exit.stderr);
+  });
+
   test("two processes with the same --page-token-key on one SQLite file accept each other's page tokens", async () => {
     const db = file("shared.db");
     const key = randomBytes(32).toString("base64");
