@@ -217,6 +217,22 @@ for (const store of storeKinds) {
         const [listed] = await client().listNoteOccurrences({ name: `projects/${authority}/notes/qa` });
         assert.deepEqual(sortedNames(listed), sortedNames([a, b]));
       });
+
+      test(`${transport}: located names (projects/P/locations/L/…) reach the same objects and come back without the location`, async () => {
+        const p = project("located");
+        const [note] = await client().createNote({ parent: `projects/${p}/locations/us-east1`, noteId: "qa", note: attestationNote() });
+        assert.equal(note.name, `projects/${p}/notes/qa`);
+        const [read] = await client().getNote({ name: `projects/${p}/locations/europe-west1/notes/qa` });
+        assert.deepEqual(read, note);
+        const [occurrence] = await client().createOccurrence({
+          parent: `projects/${p}/locations/us-east1`,
+          occurrence: attestationOccurrence(`projects/${p}/locations/us-east1/notes/qa`, imageUrl(p)),
+        });
+        assert.match(occurrence.name ?? "", generatedOccurrenceName(p));
+        assert.equal(occurrence.noteName, `projects/${p}/notes/qa`);
+        const [listed] = await client().listOccurrences({ parent: `projects/${p}/locations/us-east1` });
+        assert.deepEqual(sortedNames(listed), [occurrence.name]);
+      });
     }
 
     test("a note and an occurrence written over gRPC read the same over REST", async () => {
