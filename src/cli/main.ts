@@ -42,10 +42,20 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
   try {
     return await command.run(rest, io);
   } catch (error) {
+    if (isArgumentParseError(error)) {
+      io.stderr(`scriba ${name}: ${error.message} (scriba ${name} --help lists the options)\n`);
+      return exitCodes.usage;
+    }
     const message = error instanceof ScribaError ? error.message : String(error);
     io.stderr(`scriba ${name}: ${message}\n`);
     return error instanceof ScribaError && error.code === "INVALID_ARGUMENT" ? exitCodes.usage : exitCodes.failed;
   }
+}
+
+/** node:util parseArgs refusing the command line (unknown option, missing value): a usage error. */
+function isArgumentParseError(error: unknown): error is Error {
+  const code = (error as { code?: unknown } | null)?.code;
+  return error instanceof Error && typeof code === "string" && code.startsWith("ERR_PARSE_ARGS_");
 }
 
 /** True when run as the program (directly or through npm's bin link), not imported. */

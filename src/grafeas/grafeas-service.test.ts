@@ -102,7 +102,7 @@ describe("GrafeasService notes", () => {
       service().createNote(create(CreateNoteRequestSchema, { parent: "projects/a", note: { type: { case: "attestation", value: {} } } }), ctx),
       (e: unknown) =>
         e instanceof ScribaError &&
-        e.violations.map((v) => v.field).join() === "note.noteId,note.attestation.hint.humanReadableName",
+        e.violations.map((v) => v.field).join() === "noteId,note.attestation.hint.humanReadableName",
     );
   });
 

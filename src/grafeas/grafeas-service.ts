@@ -90,10 +90,11 @@ function requireMessage<T>(value: T | undefined, field: string): T {
   return value;
 }
 
-function throwIfInvalid(v: Violations, what: string): void {
+/** `headline` says what was refused (`note is invalid`); the violations follow it. */
+function throwIfInvalid(v: Violations, headline: string): void {
   if (v.empty) return;
   const list = v.list.map((x) => `${x.field}: ${x.description}`).join("; ");
-  throw invalidArgument(`${what} is invalid: ${list}`, v.list);
+  throw invalidArgument(`${headline}: ${list}`, v.list);
 }
 
 function maskPaths(mask: FieldMask | undefined): readonly string[] {
@@ -140,9 +141,10 @@ export class GrafeasService {
   async createNote(request: CreateNoteRequest, ctx: CallContext): Promise<StoredRecord> {
     const project = parseProjectName(request.parent, "parent");
     await this.#authorize(ctx, project, "notes.create");
-    const violations = new Violations("note.");
-    const note = this.#prepareNote(project, request.noteId, requireMessage(request.note, "note"), violations);
-    throwIfInvalid(violations, "note");
+    // noteId is a field of the request, not of the note: name it so.
+    const violations = new Violations();
+    const note = this.#prepareNote(project, request.noteId, requireMessage(request.note, "note"), violations.at("note."), violations);
+    throwIfInvalid(violations, "note is invalid");
     return this.store.createNote(noteRow(note));
   }
 
@@ -173,7 +175,7 @@ export class GrafeasService {
       if (kindOfNote(updated) !== existing.kind) {
         throw invalidArgument("the note's type (and so its kind) cannot change; create a new note");
       }
-      throwIfInvalid(validateNote(updated, new Violations("note.")), "note");
+      throwIfInvalid(validateNote(updated, new Violations("note.")), "note is invalid");
       updated.updateTime = this.#clock();
       return noteRow(updated);
     });
@@ -247,7 +249,7 @@ export class GrafeasService {
     const incoming = requireMessage(request.occurrence, "occurrence");
     const violations = new Violations("occurrence.");
     const occurrence = this.#prepareOccurrence(project, incoming, violations);
-    throwIfInvalid(violations, "occurrence");
+    throwIfInvalid(violations, "occurrence is invalid");
     await this.#authorizeAttach(ctx, [occurrence]);
     return this.store.createOccurrence(occurrenceRow(occurrence));
   }
@@ -284,7 +286,7 @@ export class GrafeasService {
           "the occurrence's details type (and so its kind) cannot change; create a new occurrence",
         );
       }
-      throwIfInvalid(validateOccurrence(updated, new Violations("occurrence.")), "occurrence");
+      throwIfInvalid(validateOccurrence(updated, new Violations("occurrence.")), "occurrence is invalid");
       updated.updateTime = this.#clock();
       return occurrenceRow(updated);
     });
@@ -315,12 +317,15 @@ export class GrafeasService {
     }
   }
 
-  /** Sets the server-owned fields of a new note and collects its violations. */
-  #prepareNote(project: string, noteId: string, note: Note, v: Violations): Note {
+  /**
+   * Sets the server-owned fields of a new note and collects its violations;
+   * problems with the ID go to `idViolations` (the request level in CreateNote).
+   */
+  #prepareNote(project: string, noteId: string, note: Note, v: Violations, idViolations: Violations = v): Note {
     if (noteId === "") {
-      v.add("noteId", "is required");
+      idViolations.add("noteId", "is required");
     } else if (!isValidId(noteId)) {
-      v.add("noteId", "must be 1-256 characters from A-Z a-z 0-9 _ . ~ : @ + - (and never /)");
+      idViolations.add("noteId", "must be 1-256 characters from A-Z a-z 0-9 _ . ~ : @ + - (and never /)");
     }
     const name = isValidId(noteId) ? noteName(project, noteId) : "";
     if (note.name !== "" && name !== "" && canonicalNoteName(note.name) !== name) {

@@ -175,13 +175,23 @@ function shapeOf(segments: readonly string[]): string {
   return segments.map((s, i) => (i % 2 === 1 ? "*" : s)).join("/");
 }
 
-function sendJson(res: ServerResponse, status: number, text: string): void {
-  res.writeHead(status, { "content-type": "application/json; charset=utf-8", "content-length": Buffer.byteLength(text) });
+function sendJson(res: ServerResponse, status: number, text: string, close = false): void {
+  res.writeHead(status, {
+    "content-type": "application/json; charset=utf-8",
+    "content-length": Buffer.byteLength(text),
+    ...(close ? { connection: "close" } : {}),
+  });
   res.end(text);
 }
 
-function sendError(res: ServerResponse, error: ScribaError): void {
-  sendJson(res, error.httpStatus, googleErrorBody({ httpStatus: error.httpStatus, code: error.code, message: error.message, violations: error.violations }));
+/**
+ * A body over the limit is 413 with the connection closed, as on the v1 REST
+ * edge: its code alone (RESOURCE_EXHAUSTED) would map to 429, and the unread
+ * rest of the body cannot be followed by another request.
+ */
+function sendError(res: ServerResponse, error: ScribaError, bodyTooLarge = false): void {
+  const httpStatus = bodyTooLarge ? 413 : error.httpStatus;
+  sendJson(res, httpStatus, googleErrorBody({ httpStatus, code: error.code, message: error.message, violations: error.violations }), bodyTooLarge);
 }
 
 /** An extra-routes handler for the REST edge: returns false for paths outside /v1alpha1/. */
@@ -208,6 +218,7 @@ export function v1alpha1Routes(options: V1alpha1Options) {
     }
     const controller = new AbortController();
     res.on("close", () => controller.abort());
+    let bodyTooLarge = false;
     const call: AlphaCall = {
       segments,
       query: url.searchParams,
@@ -218,6 +229,7 @@ export function v1alpha1Routes(options: V1alpha1Options) {
           text = await readBody(req, bodyLimits);
         } catch (error) {
           if (error instanceof BodyReadError && error.reason === "too-large") {
+            bodyTooLarge = true;
             throw new ScribaError("RESOURCE_EXHAUSTED", error.message);
           }
           throw invalidArgument(error instanceof Error ? error.message : "unreadable request body");
@@ -234,7 +246,8 @@ export function v1alpha1Routes(options: V1alpha1Options) {
     };
     handler(call).then(
       (body) => sendJson(res, 200, JSON.stringify(body)),
-      (error: unknown) => sendError(res, toClientError(error, `v1alpha1 ${req.method} ${shape}`, options.logInternalError)),
+      (error: unknown) =>
+        sendError(res, toClientError(error, `v1alpha1 ${req.method} ${shape}`, options.logInternalError), bodyTooLarge),
     );
     return true;
   };
