@@ -91,6 +91,7 @@ export {
   verifyDsseAttestationOccurrence,
   verifyPgpSignedAttestation,
 } from "./verify-attestation.js";
+export { isAttestationOccurrence, verifyOccurrenceAttestation } from "./verify-occurrence.js";
 export {
   type InTotoStatementOptions,
   type SimpleSigningOptions,
