@@ -15,6 +15,7 @@ import { defaultStorage, describeStorage, parseStorageSetting } from "../../serv
 import { exitCodes, type Command } from "../command.js";
 import {
   describeSettings,
+  flagOptions,
   oneOf,
   positiveInteger,
   readConfigFile,
@@ -95,15 +96,6 @@ const configSetting = setting({
   description: "YAML config file; flags and environment variables override it.",
   parse: text,
 });
-
-export function flagOptions(specs: Record<string, { flag: string; boolean?: boolean; multiple?: boolean }>) {
-  return Object.fromEntries(
-    Object.values(specs).map((s) => [
-      s.flag,
-      { type: s.boolean ? ("boolean" as const) : ("string" as const), ...(s.multiple ? { multiple: true } : {}) },
-    ]),
-  );
-}
 
 export const serveCommand: Command = {
   name: "serve",
