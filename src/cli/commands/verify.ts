@@ -153,7 +153,7 @@ function textOf(image: string, note: string, reports: readonly OccurrenceReport[
       lines.push(
         s.verified
           ? `  ${s.source}: verified with key ${s.keyId} (${s.format}, ${s.algorithm}, payload ${s.payloadKind})`
-          : `  ${s.source}: ${s.code}: ${s.message}: ${s.detail}${s.keyIdHint ? ` [key id ${s.keyIdHint}]` : ""}`,
+          : `  ${s.source}: ${s.code}: ${s.message}: ${s.detail}${s.keyIdHint && !s.detail?.includes(s.keyIdHint) ? ` (key id ${s.keyIdHint})` : ""}`,
       );
     }
   }
