@@ -25,7 +25,7 @@
 import { fromJson } from "@bufbuild/protobuf";
 import type { JsonValue } from "@bufbuild/protobuf";
 import type { AttestationVerification } from "../attest/index.js";
-import { verifyAttestationOccurrence, verifyDsseAttestationOccurrence } from "../attest/index.js";
+import { isAttestationOccurrence, verifyOccurrenceAttestation } from "../attest/index.js";
 import { OccurrenceSchema } from "../gen/grafeas/v1/grafeas_pb.js";
 import { grafeasRegistry } from "../grafeas/proto-json.js";
 import { parseNoteName } from "../grafeas/resource-names.js";
@@ -104,15 +104,10 @@ async function verifyCheck(
     if (!sameNote(occurrence.noteName, authority.noteReference)) continue;
     if (pinnedImageOfResourceUri(occurrence.resourceUri) !== pinned) continue;
     const occurrenceName = occurrence.name === "" ? undefined : occurrence.name;
-    const details = occurrence.details;
-    let verification: AttestationVerification;
-    if (details.case === "attestation") {
-      verification = await verifyAttestationOccurrence(details.value, check.read.reference, keys, { now: options.now });
-    } else if (details.case === "dsseAttestation") {
-      verification = await verifyDsseAttestationOccurrence(details.value, check.read.reference, keys, { now: options.now });
-    } else {
-      continue;
-    }
+    if (!isAttestationOccurrence(occurrence)) continue;
+    const verification: AttestationVerification = await verifyOccurrenceAttestation(occurrence, check.read.reference, keys, {
+      now: options.now,
+    });
     if (verification.verified) {
       const by = verification.results.find((r) => r.ok);
       return {

@@ -95,6 +95,7 @@ export {
   verifyDsseAttestationOccurrence,
   verifyPgpSignedAttestation,
 } from "./verify-attestation.js";
+export { isAttestationOccurrence, verifyOccurrenceAttestation } from "./verify-occurrence.js";
 export {
   type InTotoStatementOptions,
   type SimpleSigningOptions,

@@ -7,12 +7,15 @@
  * then config file, then default.
  */
 import { readFileSync } from "node:fs";
+import { parseArgs } from "node:util";
 import { parse as parseYaml } from "yaml";
 import { invalidArgument } from "../errors.js";
 
 export interface SettingSpec<T> {
   /** The flag without dashes: `listen` → `--listen`. */
   readonly flag: string;
+  /** A one-letter alias: `f` → `-f`. */
+  readonly short?: string;
   /** Dotted key in the config file: `postgres.poolSize`. */
   readonly key: string;
   readonly env: string;
@@ -57,6 +60,50 @@ export function oneOf<const T extends string>(what: string, values: readonly T[]
     }
     return value as T;
   };
+}
+
+type FlagSpec = { flag: string; short?: string; boolean?: boolean; multiple?: boolean };
+
+/** The `node:util` parseArgs options for a set of settings. */
+export function flagOptions(specs: Record<string, FlagSpec>) {
+  return Object.fromEntries(
+    Object.values(specs).map((s) => [
+      s.flag,
+      {
+        type: s.boolean ? ("boolean" as const) : ("string" as const),
+        ...(s.multiple ? { multiple: true } : {}),
+        ...(s.short ? { short: s.short } : {}),
+      },
+    ]),
+  );
+}
+
+/** A command's own flags (not settings), in parseArgs' terms. */
+export type PlainFlags = Record<string, { type: "string" | "boolean"; short?: string; multiple?: boolean }>;
+
+export type ParsedFlags = Record<string, string | boolean | (string | boolean)[] | undefined>;
+
+/**
+ * Parses a command line against a set of settings and the command's own
+ * flags. An unknown flag, a missing value or an unexpected positional
+ * argument is INVALID_ARGUMENT (exit 2).
+ */
+export function parseCommandLine(
+  args: readonly string[],
+  specs: Record<string, FlagSpec>,
+  options: { readonly positionals?: boolean; readonly flags?: PlainFlags } = {},
+): { values: ParsedFlags; positionals: string[] } {
+  try {
+    const parsed = parseArgs({
+      args: [...args],
+      options: { ...flagOptions(specs), ...options.flags },
+      strict: true,
+      allowPositionals: options.positionals ?? false,
+    });
+    return { values: parsed.values, positionals: parsed.positionals };
+  } catch (error) {
+    throw invalidArgument(error instanceof Error ? error.message : String(error));
+  }
 }
 
 /** Reads a YAML config file into a flat `dotted.key → value` map, refusing unknown keys. */
@@ -131,16 +178,81 @@ export function resolveSettings<Specs extends Record<string, SettingSpec<unknown
   return out as SettingValues<Specs>;
 }
 
-/** Help text lines for a command's settings. */
-export function describeSettings(specs: Record<string, SettingSpec<unknown>>): string {
+/**
+ * Help text lines for a command's settings. `configFile: false` leaves out the
+ * config keys, for commands that read no config file.
+ */
+export function describeSettings(
+  specs: Record<string, SettingSpec<unknown>>,
+  options: { readonly configFile?: boolean } = {},
+): string {
   const rows = Object.values(specs).map((s) => {
-    const left = s.boolean ? `--${s.flag}` : `--${s.flag} ${s.valueName}`;
+    const long = s.boolean ? `--${s.flag}` : `--${s.flag} ${s.valueName}`;
+    const left = s.short ? `-${s.short}, ${long}` : long;
     const extra = [
       s.default !== undefined ? `default ${s.default}` : undefined,
       `env ${s.env}`,
-      `config ${s.key}`,
+      options.configFile === false ? undefined : `config ${s.key}`,
     ].filter(Boolean).join("; ");
     return `  ${left.padEnd(30)} ${s.description}\n  ${"".padEnd(30)} (${extra})`;
   });
   return rows.join("\n");
+}
+
+/** A string flag's value from {@link parseCommandLine}'s result. */
+export function stringFlag(values: ParsedFlags, name: string): string | undefined {
+  const value = values[name];
+  return typeof value === "string" ? value : undefined;
+}
+
+/** Every value of a repeatable string flag. */
+export function stringFlags(values: ParsedFlags, name: string): string[] {
+  const value = values[name];
+  if (Array.isArray(value)) return value.filter((v): v is string => typeof v === "string");
+  return typeof value === "string" ? [value] : [];
+}
+
+/** One help line for a flag that is not a setting, aligned with {@link describeSettings}. */
+export function describeFlag(left: string, description: string, ...more: string[]): string {
+  return [`  ${left.padEnd(30)} ${description}`, ...more.map((line) => `  ${"".padEnd(30)} ${line}`)].join("\n");
+}
+
+/** `--config FILE` (or SCRIBA_CONFIG): the YAML file every settings-driven command reads. */
+export const configFileSetting = setting({
+  flag: "config",
+  key: "config",
+  env: "SCRIBA_CONFIG",
+  valueName: "FILE",
+  description: "YAML config file; flags and environment variables override it.",
+  parse: text,
+});
+
+/** A command line read for settings: the setting flags and `--config FILE`, if given. */
+export interface CommandLine {
+  readonly flags: ParsedFlags;
+  readonly configFile: string | undefined;
+}
+
+/**
+ * Parses argv against the settings' flags (plus `--config FILE`), reads the
+ * config file when given, and resolves every setting: the one path every
+ * settings-driven command takes.
+ */
+export function readCommandSettings<Specs extends Record<string, SettingSpec<unknown>>>(
+  args: readonly string[],
+  specs: Specs,
+  env: NodeJS.ProcessEnv,
+): { values: SettingValues<Specs>; commandLine: CommandLine } {
+  const { values } = parseCommandLine(args, specs, { flags: { config: { type: "string" } } });
+  const { config, ...flags } = values;
+  const configPath = typeof config === "string" ? config : env[configFileSetting.env];
+  const commandLine = { flags, configFile: configPath === "" ? undefined : configPath };
+  const file = commandLine.configFile === undefined ? undefined : readConfigFile(commandLine.configFile, Object.values(specs));
+  return { values: resolveSettings(specs, { flags, env, file }), commandLine };
+}
+
+/** A setting the command cannot run without; missing is a usage error (exit 2). */
+export function required<T>(value: T | undefined, flag: string, what: string): T {
+  if (value === undefined) throw invalidArgument(`--${flag} ${what} is required (see --help)`);
+  return value;
 }

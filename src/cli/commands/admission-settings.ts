@@ -13,8 +13,7 @@ import type { MetadataLocation } from "../../admission/embedded-metadata.js";
 import { parseServerUrl } from "../../admission/rest-metadata.js";
 import { invalidArgument } from "../../errors.js";
 import { parseStorageSetting } from "../../server/storage-config.js";
-import type { CommandLine } from "../flag-parser.js";
-import type { SettingValues } from "../settings.js";
+import type { CommandLine, SettingValues } from "../settings.js";
 import { positiveInteger, setting, text } from "../settings.js";
 
 export const policyDirSetting = setting({

@@ -26,8 +26,7 @@ import type { PolicySet } from "../../policy/policy-set.js";
 import { namespaceNameProblem } from "../../policy/crds/kritis-api.js";
 import type { CliIO, Command } from "../command.js";
 import { exitCodes } from "../command.js";
-import { describeSettings, oneOf, setting, text } from "../settings.js";
-import { readCommandSettings, required } from "../flag-parser.js";
+import { configFileSetting, describeSettings, oneOf, readCommandSettings, required, setting, text } from "../settings.js";
 import { metadataLocation, metadataSettings, policyDirSetting } from "./admission-settings.js";
 
 const outputs = ["text", "json"] as const;
@@ -35,6 +34,7 @@ const outputs = ["text", "json"] as const;
 const specs = {
   file: setting({
     flag: "file",
+    short: "f",
     key: "check.files",
     env: "SCRIBA_CHECK_FILES",
     valueName: "FILE",
@@ -146,12 +146,11 @@ export function createCheckCommand(options: CheckCommandOptions = {}): Command {
         "unparsable manifests and policy directories).",
         "",
         "Options:",
-        describeSettings(specs),
-        `  ${"--config FILE".padEnd(30)} Read settings from a YAML file (flags and environment win).`,
+        describeSettings({ ...specs, config: configFileSetting }),
         "",
       ].join("\n"),
     async run(args: readonly string[], io: CliIO): Promise<number> {
-      const { values, commandLine } = readCommandSettings(args, specs, io.env, { f: "file" });
+      const { values, commandLine } = readCommandSettings(args, specs, io.env);
       const files = values.file ?? [];
       if (files.length === 0) throw invalidArgument("give at least one manifest with -f FILE (see --help)");
       const policyDir = required(values.policyDir, "policy-dir", "DIR");

@@ -13,8 +13,7 @@ import { startScribaServer } from "../../server/scriba-server.js";
 import { defaultStorage, describeStorage, parseStorageSetting } from "../../server/storage-config.js";
 import { exitCodes, type Command } from "../command.js";
 import { grafeasServiceMetadata } from "../../admission/grafeas-service-metadata.js";
-import { readCommandSettings, required } from "../flag-parser.js";
-import { describeSettings, oneOf, positiveInteger, setting } from "../settings.js";
+import { configFileSetting, describeSettings, oneOf, positiveInteger, readCommandSettings, required, setting } from "../settings.js";
 import { startPolicyWebhook, webhookSettings } from "./webhook.js";
 
 export const serveSettings = {
@@ -113,8 +112,7 @@ export const serveCommand: Command = {
       "over HTTPS on --webhook-listen, reading metadata from this server in-process.",
       "",
       "Options:",
-      describeSettings(specs),
-      `  ${"--config FILE".padEnd(30)} YAML config file; flags and environment variables override it.`,
+      describeSettings({ ...specs, config: configFileSetting }),
       "",
     ].join("\n"),
   async run(args, io) {

@@ -23,8 +23,7 @@ import { parseListenAddress, type ListenAddress } from "../../server/listen-addr
 import type { MetadataSource } from "../../admission/metadata-source.js";
 import type { CliIO, Command } from "../command.js";
 import { exitCodes } from "../command.js";
-import { describeSettings, oneOf, setting, text } from "../settings.js";
-import { readCommandSettings, required } from "../flag-parser.js";
+import { configFileSetting, describeSettings, oneOf, readCommandSettings, required, setting, text } from "../settings.js";
 import { metadataLocation, metadataSettings, policyDirSetting } from "./admission-settings.js";
 
 const logLevels = ["debug", "info", "warn", "error"] as const satisfies readonly LogLevel[];
@@ -153,8 +152,7 @@ export function createWebhookCommand(options: WebhookCommandOptions = {}): Comma
         "CronJobs and ReplicationControllers on CREATE and UPDATE; see docs/admission.md for the rules.",
         "",
         "Options:",
-        describeSettings(specs),
-        `  ${"--config FILE".padEnd(30)} Read settings from a YAML file (flags and environment win).`,
+        describeSettings({ ...specs, config: configFileSetting }),
         "",
       ].join("\n"),
     async run(args: readonly string[], io: CliIO): Promise<number> {

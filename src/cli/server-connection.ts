@@ -1,0 +1,73 @@
+/**
+ * @module cli/server-connection
+ *
+ * The settings every command that talks to a Scriba server shares (`--server`,
+ * `--token`, `--timeout`) and the REST client they make. Cancelling the
+ * command (SIGINT/SIGTERM) cancels the request in flight.
+ */
+import { GrafeasRestClient } from "../client/grafeas-rest-client.js";
+import { invalidArgument } from "../errors.js";
+import type { CliIO } from "./command.js";
+import { type SettingValues, describeSettings, positiveInteger, resolveSettings, setting } from "./settings.js";
+
+export const defaultServerUrl = "http://127.0.0.1:8080";
+
+function parseServerUrl(text: string): string {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw invalidArgument(`must be an http:// or https:// URL, got ${JSON.stringify(text)}`);
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") {
+    throw invalidArgument(`must be an http:// or https:// URL, got ${JSON.stringify(text)}`);
+  }
+  return text;
+}
+
+export const connectionSettings = {
+  server: setting({
+    flag: "server",
+    key: "server",
+    env: "SCRIBA_SERVER",
+    valueName: "URL",
+    description: "The Scriba (or Grafeas v1 REST) server.",
+    default: defaultServerUrl,
+    parse: parseServerUrl,
+  }),
+  token: setting({
+    flag: "token",
+    key: "token",
+    env: "SCRIBA_TOKEN",
+    valueName: "TOKEN",
+    description: "Sent as 'Authorization: Bearer TOKEN' (for a server behind an authenticating proxy).",
+    parse: (value: string) => value,
+  }),
+  timeout: setting({
+    flag: "timeout",
+    key: "timeout",
+    env: "SCRIBA_TIMEOUT",
+    valueName: "SECONDS",
+    description: "Gives up on a request after this long.",
+    default: "10",
+    parse: positiveInteger("the timeout"),
+  }),
+};
+
+export type ConnectionValues = SettingValues<typeof connectionSettings>;
+
+/** Help lines for the connection settings. */
+export function describeConnection(): string {
+  return describeSettings(connectionSettings, { configFile: false });
+}
+
+/** The client for the server the flags and environment name. */
+export function connect(flags: Record<string, string | boolean | (string | boolean)[] | undefined>, io: CliIO): GrafeasRestClient {
+  const settings = resolveSettings(connectionSettings, { flags, env: io.env });
+  return new GrafeasRestClient({
+    baseUrl: settings.server ?? defaultServerUrl,
+    bearerToken: settings.token,
+    timeoutMs: (settings.timeout ?? 10) * 1000,
+    signal: io.signal,
+  });
+}

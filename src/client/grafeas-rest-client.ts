@@ -1,0 +1,420 @@
+/**
+ * @module client/grafeas-rest-client
+ *
+ * A small typed client for the grafeas.v1 REST mapping of a Scriba (or any
+ * Grafeas v1) server: the `scriba` CLI talks to servers through it, and so can
+ * anything else that needs notes and occurrences from another process.
+ *
+ * - Requests and replies are protobuf-es messages of the generated grafeas.v1
+ *   types; the wire carries canonical proto3 JSON. Replies are read with
+ *   unknown fields ignored, so a newer server does not break an older client.
+ * - Resource names are parsed before anything is sent (a malformed name is
+ *   INVALID_ARGUMENT here, never a request to a surprising path); the
+ *   `projects/P/locations/L/…` spellings are accepted and sent without the
+ *   location, as Scriba stores them.
+ * - Every call has a timeout (DEADLINE_EXCEEDED) and a reply size bound; a
+ *   server that cannot be reached is UNAVAILABLE with the reason; the
+ *   server's own errors come back as the ScribaError it threw (./rest-error.ts).
+ * - `listAll…` follow `nextPageToken` to the end, up to a page bound, and
+ *   fail with OUT_OF_RANGE past it rather than return a silently partial list.
+ */
+import { type DescMessage, type MessageShape, create, fromJson, toJson } from "@bufbuild/protobuf";
+import type { JsonValue } from "@bufbuild/protobuf";
+import { ScribaError, invalidArgument } from "../errors.js";
+import {
+  BatchCreateNotesRequestSchema,
+  BatchCreateNotesResponseSchema,
+  BatchCreateOccurrencesRequestSchema,
+  BatchCreateOccurrencesResponseSchema,
+  ListNoteOccurrencesResponseSchema,
+  ListNotesResponseSchema,
+  ListOccurrencesResponseSchema,
+  type Note,
+  NoteSchema,
+  type Occurrence,
+  OccurrenceSchema,
+} from "../gen/grafeas/v1/grafeas_pb.js";
+import { grafeasRegistry } from "../grafeas/proto-json.js";
+import { isValidId, parseNoteName, parseOccurrenceName, parseProjectName } from "../grafeas/resource-names.js";
+import { errorFromReply } from "./rest-error.js";
+
+export interface GrafeasRestClientOptions {
+  /** `http(s)://host:port`, optionally with a path prefix (`https://proxy.example/scriba`). */
+  readonly baseUrl: string | URL;
+  /** Sent as `Authorization: Bearer …`, for servers behind an authenticating proxy. */
+  readonly bearerToken?: string | undefined;
+  /** Per HTTP request, including reading the reply; default 10 000 ms. */
+  readonly timeoutMs?: number | undefined;
+  /** The most pages a `listAll…` call follows; default 100. */
+  readonly maxPages?: number | undefined;
+  /** The largest reply body read; default 64 MiB. */
+  readonly maxResponseBytes?: number | undefined;
+  /** Cancels every call of this client when it fires (e.g. on SIGINT). */
+  readonly signal?: AbortSignal | undefined;
+}
+
+export interface CallOptions {
+  /** Cancels this call (CANCELLED). */
+  readonly signal?: AbortSignal | undefined;
+}
+
+export interface ListOptions extends CallOptions {
+  /** An AIP-160 filter, e.g. `resourceUri="https://gcr.io/p/app@sha256:…"`. */
+  readonly filter?: string | undefined;
+  /** Items per page; the server's default when absent. */
+  readonly pageSize?: number | undefined;
+  /** The `nextPageToken` of the previous page. */
+  readonly pageToken?: string | undefined;
+}
+
+export interface ListAllOptions extends CallOptions {
+  readonly filter?: string | undefined;
+  readonly pageSize?: number | undefined;
+  /** Overrides the client's `maxPages` for this call. */
+  readonly maxPages?: number | undefined;
+}
+
+export interface Page<T> {
+  readonly items: T[];
+  /** Empty on the last page. */
+  readonly nextPageToken: string;
+}
+
+export interface UpdateOptions extends CallOptions {
+  /** Field paths to change (`shortDescription`, `attestation.hint`); every mutable field when absent. */
+  readonly updateMask?: readonly string[] | undefined;
+}
+
+export const defaultTimeoutMs = 10_000;
+export const defaultMaxPages = 100;
+export const defaultMaxResponseBytes = 64 * 1024 * 1024;
+
+type Query = Record<string, string | number | undefined>;
+
+interface Call {
+  readonly method: "GET" | "POST" | "PATCH" | "DELETE";
+  /** Path below the base URL, already escaped: `/v1/projects/p/notes/n`. */
+  readonly path: string;
+  readonly query?: Query | undefined;
+  readonly body?: JsonValue | undefined;
+  readonly signal?: AbortSignal | undefined;
+}
+
+const escapeSegments = (name: string) => name.split("/").map(encodeURIComponent).join("/");
+
+function projectPath(parent: string): string {
+  return `projects/${parseProjectName(parent, "parent")}`;
+}
+
+function notePath(name: string): string {
+  const { project, noteId } = parseNoteName(name);
+  return `projects/${project}/notes/${noteId}`;
+}
+
+function occurrencePath(name: string): string {
+  const { project, occurrenceId } = parseOccurrenceName(name);
+  return `projects/${project}/occurrences/${occurrenceId}`;
+}
+
+/** The reason inside a fetch failure (`ECONNREFUSED`, `getaddrinfo ENOTFOUND host`). */
+function networkReason(error: unknown): string {
+  const cause = error instanceof Error ? (error.cause as { code?: unknown; message?: unknown } | undefined) : undefined;
+  if (cause !== undefined && typeof cause === "object") {
+    if (typeof cause.code === "string") return cause.code;
+    if (typeof cause.message === "string" && cause.message !== "") return cause.message;
+  }
+  return error instanceof Error ? error.message : String(error);
+}
+
+export class GrafeasRestClient {
+  /** The base URL, without a trailing slash. */
+  readonly baseUrl: string;
+  private readonly token: string | undefined;
+  private readonly timeoutMs: number;
+  private readonly maxPages: number;
+  private readonly maxResponseBytes: number;
+  private readonly signal: AbortSignal | undefined;
+
+  constructor(options: GrafeasRestClientOptions) {
+    let url: URL;
+    try {
+      url = new URL(String(options.baseUrl));
+    } catch {
+      throw invalidArgument(`the server URL must be an http:// or https:// URL, got ${JSON.stringify(String(options.baseUrl))}`);
+    }
+    if ((url.protocol !== "http:" && url.protocol !== "https:") || url.search !== "" || url.hash !== "") {
+      throw invalidArgument(`the server URL must be an http:// or https:// URL without query, got ${JSON.stringify(String(options.baseUrl))}`);
+    }
+    if (url.username !== "" || url.password !== "") {
+      throw invalidArgument("the server URL must not carry credentials; use a bearer token");
+    }
+    this.baseUrl = `${url.origin}${url.pathname.replace(/\/+$/, "")}`;
+    this.token = options.bearerToken === undefined || options.bearerToken === "" ? undefined : options.bearerToken;
+    this.timeoutMs = options.timeoutMs ?? defaultTimeoutMs;
+    this.maxPages = options.maxPages ?? defaultMaxPages;
+    this.maxResponseBytes = options.maxResponseBytes ?? defaultMaxResponseBytes;
+    this.signal = options.signal;
+  }
+
+  // ---- notes ----
+
+  async getNote(name: string, options: CallOptions = {}): Promise<Note> {
+    const reply = await this.call({ method: "GET", path: `/v1/${escapeSegments(notePath(name))}`, signal: options.signal });
+    return this.parse(NoteSchema, reply);
+  }
+
+  async listNotes(parent: string, options: ListOptions = {}): Promise<Page<Note>> {
+    const reply = await this.call({
+      method: "GET",
+      path: `/v1/${escapeSegments(projectPath(parent))}/notes`,
+      query: listQuery(options),
+      signal: options.signal,
+    });
+    const page = this.parse(ListNotesResponseSchema, reply);
+    return { items: page.notes, nextPageToken: page.nextPageToken };
+  }
+
+  async listAllNotes(parent: string, options: ListAllOptions = {}): Promise<Note[]> {
+    return this.all(`the notes of ${parent}`, options, (pageToken) => this.listNotes(parent, { ...options, pageToken }));
+  }
+
+  /** Creates `parent`/notes/`noteId`; ALREADY_EXISTS if it exists. */
+  async createNote(parent: string, noteId: string, note: Note, options: CallOptions = {}): Promise<Note> {
+    if (!isValidId(noteId)) throw invalidArgument(`note ID ${JSON.stringify(noteId)} is not valid`);
+    const reply = await this.call({
+      method: "POST",
+      path: `/v1/${escapeSegments(projectPath(parent))}/notes`,
+      query: { noteId },
+      body: this.json(NoteSchema, note),
+      signal: options.signal,
+    });
+    return this.parse(NoteSchema, reply);
+  }
+
+  async updateNote(name: string, note: Note, options: UpdateOptions = {}): Promise<Note> {
+    const reply = await this.call({
+      method: "PATCH",
+      path: `/v1/${escapeSegments(notePath(name))}`,
+      query: { updateMask: options.updateMask?.join(",") },
+      body: this.json(NoteSchema, note),
+      signal: options.signal,
+    });
+    return this.parse(NoteSchema, reply);
+  }
+
+  async deleteNote(name: string, options: CallOptions = {}): Promise<void> {
+    await this.call({ method: "DELETE", path: `/v1/${escapeSegments(notePath(name))}`, signal: options.signal });
+  }
+
+  /** Creates several notes in one transaction (all or none), keyed by note ID. */
+  async batchCreateNotes(parent: string, notes: Readonly<Record<string, Note>>, options: CallOptions = {}): Promise<Note[]> {
+    const request = create(BatchCreateNotesRequestSchema, { notes: { ...notes } });
+    const reply = await this.call({
+      method: "POST",
+      path: `/v1/${escapeSegments(projectPath(parent))}/notes:batchCreate`,
+      body: this.json(BatchCreateNotesRequestSchema, request),
+      signal: options.signal,
+    });
+    return this.parse(BatchCreateNotesResponseSchema, reply).notes;
+  }
+
+  /** The occurrences attached to a note, from every project. */
+  async listNoteOccurrences(noteName: string, options: ListOptions = {}): Promise<Page<Occurrence>> {
+    const reply = await this.call({
+      method: "GET",
+      path: `/v1/${escapeSegments(notePath(noteName))}/occurrences`,
+      query: listQuery(options),
+      signal: options.signal,
+    });
+    const page = this.parse(ListNoteOccurrencesResponseSchema, reply);
+    return { items: page.occurrences, nextPageToken: page.nextPageToken };
+  }
+
+  async listAllNoteOccurrences(noteName: string, options: ListAllOptions = {}): Promise<Occurrence[]> {
+    return this.all(`the occurrences of ${noteName}`, options, (pageToken) =>
+      this.listNoteOccurrences(noteName, { ...options, pageToken }),
+    );
+  }
+
+  // ---- occurrences ----
+
+  async getOccurrence(name: string, options: CallOptions = {}): Promise<Occurrence> {
+    const reply = await this.call({ method: "GET", path: `/v1/${escapeSegments(occurrencePath(name))}`, signal: options.signal });
+    return this.parse(OccurrenceSchema, reply);
+  }
+
+  /** The note an occurrence is attached to. */
+  async getOccurrenceNote(name: string, options: CallOptions = {}): Promise<Note> {
+    const reply = await this.call({
+      method: "GET",
+      path: `/v1/${escapeSegments(occurrencePath(name))}/notes`,
+      signal: options.signal,
+    });
+    return this.parse(NoteSchema, reply);
+  }
+
+  async listOccurrences(parent: string, options: ListOptions = {}): Promise<Page<Occurrence>> {
+    const reply = await this.call({
+      method: "GET",
+      path: `/v1/${escapeSegments(projectPath(parent))}/occurrences`,
+      query: listQuery(options),
+      signal: options.signal,
+    });
+    const page = this.parse(ListOccurrencesResponseSchema, reply);
+    return { items: page.occurrences, nextPageToken: page.nextPageToken };
+  }
+
+  async listAllOccurrences(parent: string, options: ListAllOptions = {}): Promise<Occurrence[]> {
+    return this.all(`the occurrences of ${parent}`, options, (pageToken) =>
+      this.listOccurrences(parent, { ...options, pageToken }),
+    );
+  }
+
+  /** Creates an occurrence in `parent`; the server names it. FAILED_PRECONDITION if its note does not exist. */
+  async createOccurrence(parent: string, occurrence: Occurrence, options: CallOptions = {}): Promise<Occurrence> {
+    const reply = await this.call({
+      method: "POST",
+      path: `/v1/${escapeSegments(projectPath(parent))}/occurrences`,
+      body: this.json(OccurrenceSchema, occurrence),
+      signal: options.signal,
+    });
+    return this.parse(OccurrenceSchema, reply);
+  }
+
+  async updateOccurrence(name: string, occurrence: Occurrence, options: UpdateOptions = {}): Promise<Occurrence> {
+    const reply = await this.call({
+      method: "PATCH",
+      path: `/v1/${escapeSegments(occurrencePath(name))}`,
+      query: { updateMask: options.updateMask?.join(",") },
+      body: this.json(OccurrenceSchema, occurrence),
+      signal: options.signal,
+    });
+    return this.parse(OccurrenceSchema, reply);
+  }
+
+  async deleteOccurrence(name: string, options: CallOptions = {}): Promise<void> {
+    await this.call({ method: "DELETE", path: `/v1/${escapeSegments(occurrencePath(name))}`, signal: options.signal });
+  }
+
+  /** Creates several occurrences in one transaction (all or none). */
+  async batchCreateOccurrences(parent: string, occurrences: readonly Occurrence[], options: CallOptions = {}): Promise<Occurrence[]> {
+    const request = create(BatchCreateOccurrencesRequestSchema, { occurrences: [...occurrences] });
+    const reply = await this.call({
+      method: "POST",
+      path: `/v1/${escapeSegments(projectPath(parent))}/occurrences:batchCreate`,
+      body: this.json(BatchCreateOccurrencesRequestSchema, request),
+      signal: options.signal,
+    });
+    return this.parse(BatchCreateOccurrencesResponseSchema, reply).occurrences;
+  }
+
+  // ---- plumbing ----
+
+  private async all<T>(what: string, options: ListAllOptions, fetchPage: (pageToken: string | undefined) => Promise<Page<T>>): Promise<T[]> {
+    const maxPages = options.maxPages ?? this.maxPages;
+    const items: T[] = [];
+    let pageToken: string | undefined;
+    for (let pages = 0; pages < maxPages; pages++) {
+      const page = await fetchPage(pageToken);
+      items.push(...page.items);
+      if (page.nextPageToken === "") return items;
+      pageToken = page.nextPageToken;
+    }
+    throw new ScribaError(
+      "OUT_OF_RANGE",
+      `${what} fill more than ${maxPages} pages (${items.length} items so far); narrow the filter or raise the page bound`,
+    );
+  }
+
+  private json<Desc extends DescMessage>(schema: Desc, message: MessageShape<Desc>): JsonValue {
+    return toJson(schema, message, { registry: grafeasRegistry });
+  }
+
+  private parse<Desc extends DescMessage>(schema: Desc, reply: unknown): MessageShape<Desc> {
+    try {
+      return fromJson(schema, (reply ?? {}) as JsonValue, { registry: grafeasRegistry, ignoreUnknownFields: true });
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      throw new ScribaError("UNKNOWN", `${this.baseUrl} replied with something that is not ${schema.typeName} JSON: ${reason}`);
+    }
+  }
+
+  private async call(call: Call): Promise<unknown> {
+    const url = new URL(`${this.baseUrl}${call.path}`);
+    for (const [key, value] of Object.entries(call.query ?? {})) {
+      if (value !== undefined && value !== "") url.searchParams.set(key, String(value));
+    }
+    const where = `${call.method} ${url.origin}${url.pathname}`;
+    const timeout = AbortSignal.timeout(this.timeoutMs);
+    const signals = [timeout, this.signal, call.signal].filter((s): s is AbortSignal => s !== undefined);
+    const signal = AbortSignal.any(signals);
+    const headers: Record<string, string> = { accept: "application/json" };
+    if (call.body !== undefined) headers["content-type"] = "application/json";
+    if (this.token !== undefined) headers["authorization"] = `Bearer ${this.token}`;
+
+    let status: number;
+    let text: string;
+    try {
+      const response = await fetch(url, {
+        method: call.method,
+        headers,
+        ...(call.body === undefined ? {} : { body: JSON.stringify(call.body) }),
+        signal,
+        redirect: "error",
+      });
+      status = response.status;
+      text = await this.readBody(response, where);
+    } catch (error) {
+      if (error instanceof ScribaError) throw error;
+      if (timeout.aborted) {
+        throw new ScribaError("DEADLINE_EXCEEDED", `${where}: no reply within ${this.timeoutMs} ms`, { cause: error });
+      }
+      if (signal.aborted) throw new ScribaError("CANCELLED", `${where}: cancelled`, { cause: error });
+      throw new ScribaError("UNAVAILABLE", `cannot reach the Grafeas server at ${this.baseUrl}: ${networkReason(error)}`, {
+        cause: error,
+      });
+    }
+    if (status < 200 || status > 299) throw errorFromReply(status, text, where);
+    if (text.trim() === "") return {};
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      throw new ScribaError("UNKNOWN", `${where} answered HTTP ${status} with a body that is not JSON; is it a Grafeas server?`);
+    }
+  }
+
+  /** The reply text, refusing replies over the size bound before they are held in memory. */
+  private async readBody(response: Response, where: string): Promise<string> {
+    const declared = Number(response.headers.get("content-length") ?? "NaN");
+    if (declared > this.maxResponseBytes || response.body === null) {
+      await response.body?.cancel();
+      if (declared > this.maxResponseBytes) throw tooLarge(where, this.maxResponseBytes);
+      return "";
+    }
+    const chunks: Uint8Array[] = [];
+    let size = 0;
+    const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      size += value.byteLength;
+      if (size > this.maxResponseBytes) {
+        await reader.cancel();
+        throw tooLarge(where, this.maxResponseBytes);
+      }
+      chunks.push(value);
+    }
+    return Buffer.concat(chunks).toString("utf8");
+  }
+}
+
+function tooLarge(where: string, limit: number): ScribaError {
+  return new ScribaError("RESOURCE_EXHAUSTED", `${where}: the reply is larger than ${limit} bytes`);
+}
+
+function listQuery(options: ListOptions): Query {
+  if (options.pageSize !== undefined && (!Number.isInteger(options.pageSize) || options.pageSize <= 0)) {
+    throw invalidArgument(`pageSize must be a positive whole number, got ${options.pageSize}`);
+  }
+  return { filter: options.filter, pageSize: options.pageSize, pageToken: options.pageToken };
+}
