@@ -65,7 +65,6 @@ const socketCodes = new Set([
 const lostConnection = new Set([
   "Connection terminated unexpectedly",
   "Connection terminated",
-  "Query read timeout",
   "Client has encountered a connection error and is not queryable",
   "Client was closed and is not queryable",
 ]);
@@ -111,6 +110,7 @@ export function toScribaError(error: unknown): ScribaError {
   if (message === "Connection terminated due to connection timeout") {
     return unavailable("the server did not accept a connection within the connection timeout", error);
   }
+  if (message === "Query read timeout") return unavailable("the server did not answer in time", error);
   if (lostConnection.has(message)) return unavailable("the connection was lost", error);
   if (message === "The server does not support SSL connections") {
     return unavailable("the server does not offer TLS", error);
