@@ -6,7 +6,8 @@
  * constraint fired. Everything that means "the database cannot answer right
  * now" (refused or dropped connections, a restarting server, timeouts, no free
  * pooled connection, a read-only server during a failover) is UNAVAILABLE, so
- * clients retry and readiness fails while it lasts. Anything else is INTERNAL
+ * clients retry and readiness fails while it lasts. A NUL character, which
+ * PostgreSQL text cannot hold, is the client's INVALID_ARGUMENT. Anything else is INTERNAL
  * with a fixed message: neither SQL nor the server's message (which may quote
  * row values) reaches a client; the original stays the `cause`, for the log.
  */
@@ -85,6 +86,14 @@ function fromSqlState(state: string, error: unknown): ScribaError | undefined {
   if (state.startsWith("28")) return unavailable("the server refused the credentials", error);
   if (state === "3D000") return unavailable("the database does not exist", error);
   if (state === "3F000") return unavailable("the schema does not exist", error);
+  // Text and jsonb cannot hold U+0000 in PostgreSQL: a limit of this store that the client can act on.
+  if (state === "22021" || state === "22P05") {
+    return new ScribaError(
+      "INVALID_ARGUMENT",
+      "the PostgreSQL store cannot hold or compare the NUL character (U+0000); remove it from the request",
+      { cause: error },
+    );
+  }
   if (state === "40001" || state === "40P01") {
     return new ScribaError("ABORTED", "the request conflicted with a concurrent write; retry it", { cause: error });
   }

@@ -15,7 +15,7 @@ import { openPostgresStore, type PostgresStore } from "./postgres-store.js";
 import { describeWithPrivateCluster } from "./__fixtures__/private-cluster.js";
 import type { PostgresStoreOptions } from "./connection-options.js";
 
-const connectionTimeoutMs = 1000;
+const connectionTimeoutMs = 2000;
 const statementTimeoutMs = 2000;
 /**
  * The longest a failing call may take: waiting for a pooled connection or a
@@ -24,7 +24,7 @@ const statementTimeoutMs = 2000;
  */
 const failureBoundMs = connectionTimeoutMs + (statementTimeoutMs + connectionTimeoutMs) + 3000;
 
-const timing = { connectionTimeoutMs, statementTimeoutMs, pingTimeoutMs: 1000, poolSize: 4 };
+const timing = { connectionTimeoutMs, statementTimeoutMs, pingTimeoutMs: 2000, poolSize: 4 };
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
