@@ -74,7 +74,7 @@ import {
 import { quoteIdentifier } from "./schema.js";
 
 export type { PostgresStoreOptions, SslMode } from "./connection-options.js";
-export { describePostgresTarget } from "./connection-options.js";
+export { describePostgresTarget, sslModes } from "./connection-options.js";
 export type { MigrationOutcome } from "./migrate.js";
 
 /** The store, plus what a server logs about it at start-up. */
@@ -648,12 +648,11 @@ class PostgresStoreAdapter implements PostgresStore {
    */
   async ping(): Promise<void> {
     if (this.#closed) throw storeClosed();
+    const timeoutMs = this.#connection.pingTimeoutMs;
+    const noAnswer = new ScribaError("UNAVAILABLE", `the database did not answer within ${timeoutMs} ms`);
     let timer: NodeJS.Timeout | undefined;
     const expired = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new Error(`no answer within ${this.#connection.pingTimeoutMs} ms`)),
-        this.#connection.pingTimeoutMs,
-      );
+      timer = setTimeout(() => reject(noAnswer), timeoutMs);
     });
     const checkout = this.#pool.connect();
     let client: PoolClient | undefined;
@@ -663,10 +662,11 @@ class PostgresStoreAdapter implements PostgresStore {
       client.release();
       client = undefined;
     } catch (error) {
+      // A connection that did not answer in time is closed; one that arrives too late goes back.
       if (client !== undefined) client.release(true);
       else checkout.then((late) => late.release(), () => undefined);
-      const reason = error instanceof Error && error.message.startsWith("no answer") ? error.message : toScribaError(error).message;
-      throw new ScribaError("UNAVAILABLE", `the PostgreSQL database does not answer: ${reason}`, { cause: error });
+      const mapped = toScribaError(error);
+      throw mapped.code === "UNAVAILABLE" ? mapped : new ScribaError("UNAVAILABLE", "the database does not answer", { cause: error });
     } finally {
       clearTimeout(timer);
     }
