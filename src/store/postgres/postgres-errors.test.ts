@@ -167,6 +167,20 @@ describeWithPostgres("PostgreSQL failures", (postgres) => {
     assert.ok(!missing.message.includes(password), missing.message);
   });
 
+  test("a user that may not create the schema is refused at start-up as FAILED_PRECONDITION, naming the privilege", async () => {
+    const role = scratchName("scriba_test_role");
+    await postgres.query(`CREATE ROLE ${pg.escapeIdentifier(role)} LOGIN`);
+    try {
+      const url = new URL(postgres.url);
+      url.username = role;
+      url.password = "";
+      const error = await rejectsWith(openPostgresStore({ ...postgres.scratchOptions(), url: url.toString() }), "FAILED_PRECONDITION");
+      assert.match(error.message, /lacks a privilege \(42501\); it needs CREATE on the database, or a schema it owns$/);
+    } finally {
+      await postgres.query(`DROP ROLE ${pg.escapeIdentifier(role)}`);
+    }
+  });
+
   test("settings that do not parse are INVALID_ARGUMENT before any connection is tried", async () => {
     await rejectsWith(openPostgresStore({ url: "postgres://x@127.0.0.1:1/db?sslmode=prefer" }), "INVALID_ARGUMENT");
     await rejectsWith(openPostgresStore({ url: "mysql://x@127.0.0.1/db" }), "INVALID_ARGUMENT");

@@ -89,7 +89,8 @@ export interface PostgresStore extends Store {
  * Connects, migrates the schema (under an advisory lock, so replicas may
  * start together) and returns the store. Rejects with INVALID_ARGUMENT for
  * bad options, UNAVAILABLE when the database cannot be reached, and
- * FAILED_PRECONDITION when its schema is newer than this Scriba.
+ * FAILED_PRECONDITION when its schema is newer than this Scriba or the user
+ * may not create it.
  */
 export async function openPostgresStore(options: PostgresStoreOptions): Promise<PostgresStore> {
   const connection = resolveConnection(options);
@@ -125,6 +126,14 @@ function reasonOf(error: unknown): string {
 
 function cannotOpen(target: string, error: unknown): ScribaError {
   if (error instanceof ScribaError) return error;
+  if (sqlStateOf(error) === "42501") {
+    return new ScribaError(
+      "FAILED_PRECONDITION",
+      `cannot open the PostgreSQL store at ${target}: the user lacks a privilege (42501); ` +
+        "it needs CREATE on the database, or a schema it owns",
+      { cause: error },
+    );
+  }
   const mapped = toScribaError(error);
   const detail = mapped.code === "INTERNAL" ? `PostgreSQL error ${sqlStateOf(error) ?? "(no SQLSTATE)"}` : mapped.message;
   return new ScribaError(mapped.code, `cannot open the PostgreSQL store at ${target}: ${detail}`, { cause: error });
