@@ -119,6 +119,17 @@ function serverPids(data: string): number[] {
   return [postmaster, ...pids];
 }
 
+/** Signals every server process; one that exited meanwhile (a finished backend) is no error. */
+function signalServer(data: string, signal: NodeJS.Signals): void {
+  for (const pid of serverPids(data)) {
+    try {
+      process.kill(pid, signal);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "ESRCH") throw error;
+    }
+  }
+}
+
 /** Creates (initdb) and starts a private cluster. */
 export async function startPrivateCluster(options: PrivateClusterOptions = {}): Promise<PrivateCluster> {
   const bin = postgresBinaries();
@@ -158,7 +169,7 @@ export async function startPrivateCluster(options: PrivateClusterOptions = {}): 
   let running = false;
   const stopAtExit = () => {
     if (!running) return;
-    for (const pid of serverPids(data)) process.kill(pid, "SIGCONT");
+    signalServer(data, "SIGCONT");
     spawnSync(...commandFor(join(bin, "pg_ctl"), ["stop", "-D", data, "-m", "immediate", "-w"]));
   };
   process.once("exit", stopAtExit);
@@ -189,19 +200,18 @@ export async function startPrivateCluster(options: PrivateClusterOptions = {}): 
       await exec("pg_ctl", ["stop", "-D", data, "-m", "fast", "-w"]);
       running = false;
     },
-    pause: () => {
-      for (const pid of serverPids(data)) process.kill(pid, "SIGSTOP");
-    },
-    resume: () => {
-      for (const pid of serverPids(data)) process.kill(pid, "SIGCONT");
-    },
+    pause: () => signalServer(data, "SIGSTOP"),
+    resume: () => signalServer(data, "SIGCONT"),
     destroy: async () => {
-      if (running) {
-        cluster.resume();
-        await cluster.crash().catch(() => undefined);
+      try {
+        if (running) {
+          cluster.resume();
+          await cluster.crash();
+        }
+      } finally {
+        process.removeListener("exit", stopAtExit);
+        rmSync(home, { recursive: true, force: true });
       }
-      process.removeListener("exit", stopAtExit);
-      rmSync(home, { recursive: true, force: true });
     },
     log: () => {
       try {
