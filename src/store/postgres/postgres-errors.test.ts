@@ -11,6 +11,7 @@ import { rejectsWith } from "../conformance/harness.js";
 import { attestationNote, noteRow } from "../test-fixtures.js";
 import { describePostgresTarget, openPostgresStore, type PostgresStore } from "./postgres-store.js";
 import { freePort } from "./__fixtures__/private-cluster.js";
+import { inFlight } from "./__fixtures__/in-flight.js";
 import { describeWithPostgres, scratchName, type TestPostgres } from "./__fixtures__/test-database.js";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -66,7 +67,7 @@ describeWithPostgres("PostgreSQL failures", (postgres) => {
       const holder = await lockNote(postgres, schema);
       let update: Promise<unknown> | undefined;
       try {
-        update = touch(store); // holds the only connection while it waits for the row
+        update = inFlight(touch(store)); // holds the only connection while it waits for the row
         await waitingForLock(postgres, application);
         const error = await rejectsWith(store.getNote("p", "n"), "UNAVAILABLE");
         assert.match(error.message, /no connection became free within the connection timeout/);
@@ -87,7 +88,7 @@ describeWithPostgres("PostgreSQL failures", (postgres) => {
       await store.createNote(attestationNote("p", "n"));
       const holder = await lockNote(postgres, schema);
       try {
-        const update = touch(store);
+        const update = inFlight(touch(store));
         await waitingForLock(postgres, application);
         await postgres.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1", [application]);
         const error = await rejectsWith(update, "UNAVAILABLE");

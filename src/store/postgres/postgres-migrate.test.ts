@@ -8,6 +8,7 @@ import { attestationNote } from "../test-fixtures.js";
 import { migrate, migrationLockKey, schemaVersion } from "./migrate.js";
 import { openPostgresStore, type PostgresStore } from "./postgres-store.js";
 import { latestSchemaVersion, migrations, type Migration } from "./schema.js";
+import { inFlight } from "./__fixtures__/in-flight.js";
 import { describeWithPostgres, type TestPostgres } from "./__fixtures__/test-database.js";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -79,10 +80,12 @@ describeWithPostgres("PostgreSQL migrations", (postgres) => {
       const key = migrationLockKey(options.schema!);
       await holder.query("SELECT pg_advisory_lock($1::bigint)", [key]);
       let opened = false;
-      const opening = openPostgresStore(options).then((store) => {
-        opened = true;
-        return store;
-      });
+      const opening = inFlight(
+        openPostgresStore(options).then((store) => {
+          opened = true;
+          return store;
+        }),
+      );
       await someoneWaitsForLock(postgres, key);
       assert.equal(opened, false, "the replica opened while another held the migration lock");
       await holder.query("SELECT pg_advisory_unlock($1::bigint)", [key]);

@@ -10,6 +10,7 @@ import { PageTokens } from "../../grafeas/page-token.js";
 import { listAll, namesOf, rejectsWith } from "../conformance/harness.js";
 import { attestationNote, attestationOccurrence, imageUri, noteRow } from "../test-fixtures.js";
 import { openPostgresStore, type PostgresStore } from "./postgres-store.js";
+import { inFlight } from "./__fixtures__/in-flight.js";
 import { describeWithPostgres, type TestPostgres } from "./__fixtures__/test-database.js";
 
 const all = { pageSize: 1000 };
@@ -109,7 +110,7 @@ describeWithPostgres("PostgreSQL stores on one schema (replicas)", (postgres) =>
            VALUES ('p', 'b', 'projects/p/notes/b', 'ATTESTATION', 0, 0, '{"name":"projects/p/notes/b"}')`,
         );
         // The batch's check cannot see "b" yet; its insert waits on the unique index...
-        const batch = replica!.batchCreateNotes("p", ["a", "b", "c"].map((id) => attestationNote("p", id)));
+        const batch = inFlight(replica!.batchCreateNotes("p", ["a", "b", "c"].map((id) => attestationNote("p", id))));
         await blockedOnLock(postgres, "replica-0");
         // ...until the intruder commits: the batch must fail as a whole and name "b".
         await intruder.query("COMMIT");
@@ -132,7 +133,7 @@ describeWithPostgres("PostgreSQL stores on one schema (replicas)", (postgres) =>
           attestationOccurrence("team", "o1", "projects/signing/notes/other", imageUri(1)),
           attestationOccurrence("team", "o2", qa, imageUri(2)),
         ];
-        const batch = b!.batchCreateOccurrences("team", rows);
+        const batch = inFlight(b!.batchCreateOccurrences("team", rows));
         await blockedOnLock(postgres, "replica-1");
         await intruder.query("COMMIT");
         const error = await rejectsWith(batch, "FAILED_PRECONDITION");
