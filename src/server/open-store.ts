@@ -5,14 +5,21 @@
  * thing that differs between a laptop (SQLite file) and a fleet (PostgreSQL);
  * everything above the Store port is the same.
  */
-import { ScribaError } from "../errors.js";
+import type { Logger } from "../logging/logger.js";
 import { createMemoryStore } from "../store/memory-store.js";
+import type { PostgresStoreOptions } from "../store/postgres/connection-options.js";
+import { openPostgresStore } from "../store/postgres/postgres-store.js";
 import { openSqliteStore } from "../store/sqlite/sqlite-store.js";
 import type { Store } from "../store/store.js";
 import type { StorageSetting } from "./storage-config.js";
 
+/** PostgreSQL settings other than the URL (which comes from `--storage`). */
+export type PostgresSettings = Omit<PostgresStoreOptions, "url" | "logger" | "env">;
+
 export interface StoreOptions {
   readonly sqliteSynchronous?: "FULL" | "NORMAL" | undefined;
+  readonly postgres?: PostgresSettings | undefined;
+  readonly logger?: Logger | undefined;
 }
 
 export function openStore(setting: StorageSetting, options: StoreOptions = {}): Promise<Store> {
@@ -27,8 +34,10 @@ export function openStore(setting: StorageSetting, options: StoreOptions = {}): 
         }),
       );
     case "postgres":
-      return Promise.reject(
-        new ScribaError("UNIMPLEMENTED", "the PostgreSQL store is not available in this build; use --storage sqlite:PATH or memory"),
-      );
+      return openPostgresStore({
+        url: setting.url,
+        ...options.postgres,
+        ...(options.logger ? { logger: options.logger } : {}),
+      });
   }
 }

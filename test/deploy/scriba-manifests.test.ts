@@ -7,12 +7,15 @@
  * keys, ConfigMap, labels, ports) that resolve.
  */
 import assert from "node:assert/strict";
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { isDeepStrictEqual } from "node:util";
 import { describe, test } from "node:test";
 import { parse, parseAllDocuments } from "yaml";
+import { serveSettings } from "../../src/cli/commands/serve.js";
+import { readConfigFile } from "../../src/cli/settings.js";
 
 const root = fileURLToPath(new URL("../../deploy/scriba/", import.meta.url));
 
@@ -195,5 +198,21 @@ describe("the Scriba Kubernetes manifests", () => {
     assert.equal(budget.spec.minAvailable, 1);
     assert.ok(budget.spec.minAvailable < deployment.spec.replicas, "some replica can always be evicted");
     assert.ok(matches(budget.spec.selector.matchLabels, deployment.spec.template.metadata.labels));
+  });
+});
+
+describe("the Scriba ConfigMap", () => {
+  test("holds a config file that scriba serve accepts, key for key", () => {
+    const configMap = one("ConfigMap") as { data: Record<string, string> };
+    const dir = mkdtempSync(join(tmpdir(), "scriba-config-"));
+    try {
+      const path = join(dir, "config.yaml");
+      writeFileSync(path, configMap.data["config.yaml"]!);
+      const values = readConfigFile(path, Object.values(serveSettings));
+      assert.equal(values.get("postgres.poolSize"), 10);
+      assert.equal(values.get("listen"), "0.0.0.0:8080");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -8,13 +8,47 @@ import { createLogger, type LogLevel } from "../../logging/logger.js";
 import { parsePageTokenKey } from "../../grafeas/page-token.js";
 import { readFileSync } from "node:fs";
 import { parseListenAddress } from "../../server/listen-address.js";
-import { openStore } from "../../server/open-store.js";
+import { openStore, type PostgresSettings } from "../../server/open-store.js";
+import { sslModes } from "../../store/postgres/connection-options.js";
 import { startScribaServer } from "../../server/scriba-server.js";
 import { defaultStorage, describeStorage, parseStorageSetting } from "../../server/storage-config.js";
 import { exitCodes, type Command } from "../command.js";
 import { grafeasServiceMetadata } from "../../admission/grafeas-service-metadata.js";
-import { configFileSetting, describeSettings, oneOf, positiveInteger, readCommandSettings, required, setting } from "../settings.js";
+import {
+  configFileSetting,
+  describeSettings,
+  oneOf,
+  positiveInteger,
+  readCommandSettings,
+  required,
+  setting,
+  text,
+  type SettingValues,
+} from "../settings.js";
 import { startPolicyWebhook, webhookSettings } from "./webhook.js";
+
+function postgresSetting<T>(name: string, flagSuffix: string, valueName: string, description: string, parse: (v: string) => T) {
+  return setting({
+    flag: `postgres-${flagSuffix}`,
+    key: `postgres.${name}`,
+    env: `SCRIBA_POSTGRES_${flagSuffix.replace(/-/g, "_").toUpperCase()}`,
+    valueName,
+    description,
+    parse,
+  });
+}
+
+/** The PostgreSQL store's settings; the URL itself is `--storage postgres://…`. */
+export const postgresSettings = {
+  postgresPoolSize: postgresSetting("poolSize", "pool-size", "N", "Connections per replica (default 10).", positiveInteger("postgres.poolSize")),
+  postgresStatementTimeoutMs: postgresSetting("statementTimeoutMs", "statement-timeout-ms", "MS", "Longest a statement may run (default 10000).", positiveInteger("postgres.statementTimeoutMs")),
+  postgresConnectionTimeoutMs: postgresSetting("connectionTimeoutMs", "connection-timeout-ms", "MS", "Longest to wait for a connection; then UNAVAILABLE (default 5000).", positiveInteger("postgres.connectionTimeoutMs")),
+  postgresMigrationTimeoutMs: postgresSetting("migrationTimeoutMs", "migration-timeout-ms", "MS", "Longest to wait for the migration lock at start-up (default 300000).", positiveInteger("postgres.migrationTimeoutMs")),
+  postgresSslMode: postgresSetting("sslMode", "ssl-mode", "MODE", "TLS to the database: disable | require | verify-ca | verify-full.", oneOf("postgres.sslMode", sslModes)),
+  postgresCaFile: postgresSetting("caFile", "ca-file", "FILE", "CA certificate(s) to verify the database server with.", text),
+  postgresPasswordFile: postgresSetting("passwordFile", "password-file", "FILE", "File holding the password (else the URL or PGPASSWORD).", text),
+  postgresSchema: postgresSetting("schema", "schema", "NAME", "Schema for Scriba's tables (default public).", text),
+};
 
 export const serveSettings = {
   listen: setting({
@@ -44,6 +78,7 @@ export const serveSettings = {
     default: "FULL",
     parse: oneOf("sqlite.synchronous", ["FULL", "NORMAL"] as const),
   }),
+  ...postgresSettings,
   pageTokenKey: setting({
     flag: "page-token-key",
     key: "pageTokenKey",
@@ -93,6 +128,21 @@ const webhookListenSetting = setting({
 
 const specs = { ...serveSettings, ...webhookSettings, webhookListen: webhookListenSetting };
 
+function postgresOptions(values: SettingValues<typeof postgresSettings>): PostgresSettings {
+  return Object.fromEntries(
+    Object.entries({
+      poolSize: values.postgresPoolSize,
+      statementTimeoutMs: values.postgresStatementTimeoutMs,
+      connectionTimeoutMs: values.postgresConnectionTimeoutMs,
+      migrationTimeoutMs: values.postgresMigrationTimeoutMs,
+      sslMode: values.postgresSslMode,
+      caFile: values.postgresCaFile,
+      passwordFile: values.postgresPasswordFile,
+      schema: values.postgresSchema,
+    }).filter(([, v]) => v !== undefined),
+  );
+}
+
 function untilAborted(signal: AbortSignal): Promise<void> {
   return signal.aborted
     ? Promise.resolve()
@@ -123,7 +173,11 @@ export const serveCommand: Command = {
       required(settings.tlsCert, "tls-cert", "FILE (the webhook serves HTTPS)");
       required(settings.tlsKey, "tls-key", "FILE (the webhook serves HTTPS)");
     }
-    const store = await openStore(storage, { sqliteSynchronous: settings.sqliteSynchronous });
+    const store = await openStore(storage, {
+      sqliteSynchronous: settings.sqliteSynchronous,
+      postgres: postgresOptions(settings),
+      logger,
+    });
     const server = await startScribaServer({
       listen: settings.listen!,
       store,
