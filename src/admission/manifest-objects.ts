@@ -13,7 +13,7 @@
  * `scriba check` refuses to call such input "admitted". Empty documents are
  * skipped silently.
  */
-import { LineCounter, parseAllDocuments } from "yaml";
+import { readManifestDocuments } from "../manifests/read-documents.js";
 import type { GroupKind } from "../policy/workload-images.js";
 import { isReviewedWorkload } from "../policy/workload-images.js";
 import type { AdmissionInput } from "./admission-input.js";
@@ -108,38 +108,14 @@ class Reader {
   }
 }
 
-const firstLine = (text: string) => text.split("\n", 1)[0] ?? text;
-
 /** Reads one manifest file's text; `.json` files are one JSON value, anything else (multi-document) YAML. */
 export function readManifestObjects(text: string, source: string, defaultNamespace: string): ManifestRead {
   const reader = new Reader(defaultNamespace);
-  if (source.toLowerCase().endsWith(".json")) {
-    try {
-      reader.add(JSON.parse(text), { source });
-    } catch (error) {
-      reader.problem({ source }, `not valid JSON: ${error instanceof Error ? error.message : "parse error"}`);
-    }
-    return reader;
+  for (const document of readManifestDocuments(text, source)) {
+    const origin: ManifestOrigin =
+      document.documentNumber === undefined ? { source } : { source, document: document.documentNumber };
+    if (document.problem !== undefined) reader.problem(origin, document.problem);
+    else reader.add(document.value, origin);
   }
-  const lineCounter = new LineCounter();
-  parseAllDocuments(text, { prettyErrors: false, lineCounter }).forEach((document, index) => {
-    const origin: ManifestOrigin = { source, document: index + 1 };
-    const [error] = document.errors;
-    if (error !== undefined) {
-      const { line, col } = lineCounter.linePos(error.pos[0]);
-      reader.problem(origin, `not valid YAML: line ${line}, column ${col}: ${firstLine(error.message)}`);
-      return;
-    }
-    if (document.contents === null) return;
-    let value: unknown;
-    try {
-      value = document.toJS({ maxAliasCount: 100 });
-    } catch (failure) {
-      reader.problem(origin, `not valid YAML: ${failure instanceof Error ? firstLine(failure.message) : "unreadable"}`);
-      return;
-    }
-    if (value === null || value === undefined) return;
-    reader.add(value, origin);
-  });
   return reader;
 }

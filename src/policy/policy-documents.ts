@@ -17,7 +17,7 @@
  */
 import { readdir, readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
-import { LineCounter, parseAllDocuments } from "yaml";
+import { readManifestDocuments } from "../manifests/read-documents.js";
 import { failedPrecondition, invalidArgument } from "../errors.js";
 import { parseAttestationAuthority } from "./crds/attestation-authority.js";
 import { parseGenericAttestationPolicy } from "./crds/generic-attestation-policy.js";
@@ -111,10 +111,6 @@ class Collector implements CollectedPolicies {
   }
 }
 
-function firstLine(message: string): string {
-  return message.split("\n", 1)[0] ?? message;
-}
-
 /**
  * Reads every policy object in a manifest. `sourceName` labels messages (a
  * file name); when it ends in `.json` the text is read as one JSON value,
@@ -126,40 +122,12 @@ export function parsePolicyDocuments(
   options: ReadOptions = {},
 ): CollectedPolicies {
   const collector = new Collector(options);
-  if (sourceName.toLowerCase().endsWith(".json")) {
-    const origin: PolicyOrigin = { source: sourceName };
-    let value: unknown;
-    try {
-      value = JSON.parse(text);
-    } catch (error) {
-      collector.everywhere(origin, `not valid JSON: ${error instanceof Error ? error.message : String(error)}`);
-      return collector;
-    }
-    collector.add(value, origin);
-    return collector;
+  for (const document of readManifestDocuments(text, sourceName)) {
+    const origin: PolicyOrigin =
+      document.documentNumber === undefined ? { source: sourceName } : { source: sourceName, documentNumber: document.documentNumber };
+    if (document.problem !== undefined) collector.everywhere(origin, document.problem);
+    else collector.add(document.value, origin);
   }
-
-  const lineCounter = new LineCounter();
-  const documents = parseAllDocuments(text, { prettyErrors: false, lineCounter });
-  documents.forEach((document, index) => {
-    const origin: PolicyOrigin = { source: sourceName, documentNumber: index + 1 };
-    const [error] = document.errors;
-    if (error !== undefined) {
-      const { line, col } = lineCounter.linePos(error.pos[0]);
-      collector.everywhere(origin, `not valid YAML: line ${line}, column ${col}: ${firstLine(error.message)}`);
-      return;
-    }
-    if (document.contents === null) return;
-    let value: unknown;
-    try {
-      value = document.toJS({ maxAliasCount: 100 });
-    } catch (failure) {
-      collector.everywhere(origin, `not valid YAML: ${failure instanceof Error ? firstLine(failure.message) : String(failure)}`);
-      return;
-    }
-    if (value === null || value === undefined) return;
-    collector.add(value, origin);
-  });
   return collector;
 }
 
