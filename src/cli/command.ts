@@ -30,3 +30,10 @@ export const exitCodes = {
   /** The command line or configuration was wrong. */
   usage: 2,
 } as const;
+
+/** Resolves when the command is asked to stop (SIGINT/SIGTERM): long-running commands await it. */
+export function untilAborted(signal: AbortSignal): Promise<void> {
+  return signal.aborted
+    ? Promise.resolve()
+    : new Promise((resolve) => signal.addEventListener("abort", () => resolve(), { once: true }));
+}

@@ -12,7 +12,7 @@ import { openStore, type PostgresSettings } from "../../server/open-store.js";
 import { sslModes } from "../../store/postgres/connection-options.js";
 import { startScribaServer } from "../../server/scriba-server.js";
 import { defaultStorage, describeStorage, parseStorageSetting } from "../../server/storage-config.js";
-import { exitCodes, type Command } from "../command.js";
+import { exitCodes, untilAborted, type Command } from "../command.js";
 import { grafeasServiceMetadata } from "../../admission/grafeas-service-metadata.js";
 import {
   configFileSetting,
@@ -141,12 +141,6 @@ function postgresOptions(values: SettingValues<typeof postgresSettings>): Postgr
       schema: values.postgresSchema,
     }).filter(([, v]) => v !== undefined),
   );
-}
-
-function untilAborted(signal: AbortSignal): Promise<void> {
-  return signal.aborted
-    ? Promise.resolve()
-    : new Promise((resolve) => signal.addEventListener("abort", () => resolve(), { once: true }));
 }
 
 export const serveCommand: Command = {

@@ -22,7 +22,7 @@ import type { PolicySet } from "../../policy/policy-set.js";
 import { parseListenAddress, type ListenAddress } from "../../server/listen-address.js";
 import type { MetadataSource } from "../../admission/metadata-source.js";
 import type { CliIO, Command } from "../command.js";
-import { exitCodes } from "../command.js";
+import { exitCodes, untilAborted } from "../command.js";
 import { configFileSetting, describeSettings, oneOf, readCommandSettings, required, setting, text } from "../settings.js";
 import { metadataLocation, metadataSettings, policyDirSetting } from "./admission-settings.js";
 
@@ -130,10 +130,6 @@ function reportPolicies(policies: PolicySet, logger: Logger): void {
   for (const note of policies.notes) logger.info("policy note", { note: note.message });
 }
 
-function aborted(signal: AbortSignal): Promise<void> {
-  return signal.aborted ? Promise.resolve() : new Promise((resolve) => signal.addEventListener("abort", () => resolve(), { once: true }));
-}
-
 export interface WebhookCommandOptions {
   /** Opens the store for `--storage` (the default opens memory and SQLite). */
   readonly openStore?: StoreOpener;
@@ -176,7 +172,7 @@ export function createWebhookCommand(options: WebhookCommandOptions = {}): Comma
           logger,
           reviewTimeoutMs: values.metadataTimeout,
         });
-        await aborted(io.signal);
+        await untilAborted(io.signal);
         logger.info("admission webhook stopping");
         await server.close();
       } finally {
