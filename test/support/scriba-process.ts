@@ -140,6 +140,11 @@ export class ScribaServeProcess {
     return this.#stdout;
   }
 
+  /** Whether the process is still running: it has neither exited nor been killed. */
+  get running(): boolean {
+    return this.child.exitCode === null && this.child.signalCode === null;
+  }
+
   /** The structured log lines written so far. */
   get logLines(): LogLine[] {
     return this.#stderr
