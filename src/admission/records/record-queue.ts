@@ -145,20 +145,27 @@ export class RecordQueue {
   }
 
   async #run(task: RecordTask): Promise<void> {
-    const signal = AbortSignal.timeout(this.#timeoutMs);
+    const controller = new AbortController();
+    let timer: NodeJS.Timeout | undefined;
+    // The write is raced against its deadline, so a writer that ignores the signal cannot hold a slot.
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        const error = new ScribaError("DEADLINE_EXCEEDED", `no answer within ${this.#timeoutMs} ms`);
+        controller.abort(error);
+        reject(error);
+      }, this.#timeoutMs);
+    });
+    deadline.catch(() => undefined);
     try {
-      // The write is raced against its deadline, so a writer that ignores the signal cannot hold a slot.
-      const deadline = new Promise<never>((_, reject) =>
-        signal.addEventListener("abort", () => reject(new ScribaError("DEADLINE_EXCEEDED", `no answer within ${this.#timeoutMs} ms`)), { once: true }),
-      );
-      deadline.catch(() => undefined);
-      await Promise.race([task.write(signal), deadline]);
+      await Promise.race([task.write(controller.signal), deadline]);
       this.#written += 1;
       this.#metrics?.records.inc({ type: task.type, result: "written" });
     } catch (error) {
       this.#droppedWriteFailed += 1;
       this.#metrics?.records.inc({ type: task.type, result: "dropped-write-failed" });
       this.#noteDrop("writing the record failed", task, error);
+    } finally {
+      clearTimeout(timer);
     }
   }
 
