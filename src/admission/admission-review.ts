@@ -188,7 +188,10 @@ export function admissionResponse(review: AdmissionReviewRequest, outcome: Admis
 }
 
 /** A denial for a request the webhook failed to review (fail closed, uid echoed). */
-export function internalErrorResponse(review: AdmissionReviewRequest): Json {
+export function internalErrorResponse(
+  review: AdmissionReviewRequest,
+  message = "the admission webhook could not review this request and denies it; its log has the details",
+): Json {
   return {
     apiVersion: review.apiVersion,
     kind: "AdmissionReview",
@@ -198,7 +201,7 @@ export function internalErrorResponse(review: AdmissionReviewRequest): Json {
       status: {
         code: 500,
         reason: "InternalError",
-        message: "the admission webhook could not review this request and denies it; its log has the details",
+        message,
       },
     },
   };

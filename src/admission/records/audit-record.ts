@@ -33,6 +33,11 @@
  *     applied, `version` is the policy set's version, `cpeUri` the cluster.
  *   - `createTime` (set by the server) is when the decision was recorded.
  *
+ * The background re-check of running Pods writes the same shape under
+ * `NAMESPACE.recheck-noncompliant` (a running Pod that its policies would
+ * deny now) and `NAMESPACE.recheck-compliant` (a Pod whose marks were just
+ * cleared), with `RECHECK` as the operation in the headline.
+ *
  * Requests with `dryRun: true` are never recorded (the webhook declares
  * `sideEffects: NoneOnDryRun`); requests that were not reviewed (a DELETE, a
  * ConfigMap) are not decisions.
@@ -46,6 +51,8 @@ import { clusterUri, objectUri } from "./object-uri.js";
 /** The decisions that are recorded, one note per namespace and decision. */
 export type AuditedEvent = Exclude<DecisionEvent, "not-reviewed">;
 export const auditedEvents: readonly AuditedEvent[] = ["allow", "deny", "dry-run-would-deny", "breakglass"];
+/** What the re-check of a running Pod records. */
+export type RecheckEvent = "recheck-compliant" | "recheck-noncompliant";
 
 export interface AuditRecordContext {
   /** The Grafeas project holding the audit notes and occurrences. */
@@ -64,18 +71,20 @@ export interface AuditRecord {
 }
 
 /** `NAMESPACE.EVENT`, e.g. `shop.deny`. */
-export function auditNoteId(namespace: string, event: AuditedEvent): string {
+export function auditNoteId(namespace: string, event: AuditedEvent | RecheckEvent): string {
   return `${namespace}.${event}`;
 }
 
-const eventWords: Record<AuditedEvent, string> = {
+const eventWords: Record<AuditedEvent | RecheckEvent, string> = {
   allow: "admitted",
   deny: "denied",
   "dry-run-would-deny": "admitted, but a dry-run policy would have denied",
   breakglass: "admitted by breakglass",
+  "recheck-noncompliant": "found running against its policies",
+  "recheck-compliant": "found compliant again",
 };
 
-function auditNote(namespace: string, event: AuditedEvent, cluster: string): JsonObject {
+function auditNote(namespace: string, event: AuditedEvent | RecheckEvent, cluster: string): JsonObject {
   return {
     shortDescription: `Admission: ${event} in ${namespace}`,
     longDescription: `Workloads the admission webhook of cluster ${cluster} ${eventWords[event]} in namespace ${namespace}. One occurrence per decision; its resourceUri names the object.`,
@@ -91,14 +100,33 @@ function auditNote(namespace: string, event: AuditedEvent, cluster: string): Jso
 /** The record of one decision, or undefined when it is not recorded (not reviewed, or a dry-run request). */
 export function auditRecord(input: AdmissionInput, outcome: AdmissionOutcome, context: AuditRecordContext): AuditRecord | undefined {
   if (!outcome.reviewed || outcome.event === "not-reviewed" || input.dryRun === true) return undefined;
-  const event = outcome.event;
+  return buildRecord(input, outcome, outcome.event, input.operation, context);
+}
+
+/** The record of the re-check of a running Pod (`input` is the Pod as a CREATE would carry it). */
+export function recheckAuditRecord(
+  input: AdmissionInput,
+  outcome: AdmissionOutcome,
+  compliant: boolean,
+  context: AuditRecordContext,
+): AuditRecord {
+  return buildRecord(input, outcome, compliant ? "recheck-compliant" : "recheck-noncompliant", "RECHECK", context);
+}
+
+function buildRecord(
+  input: AdmissionInput,
+  outcome: AdmissionOutcome,
+  event: AuditedEvent | RecheckEvent,
+  operation: string,
+  context: AuditRecordContext,
+): AuditRecord {
   const namespace = outcome.decision.object.namespace ?? "default";
   const noteId = auditNoteId(namespace, event);
   const noteName = `projects/${context.project}/notes/${noteId}`;
   const flagged = outcome.decision.images.filter((image) => image.verdict !== "allowed");
   const objectReasons = outcome.decision.objectReasons.map((reason) => reasonMessage("", reason));
   const uid = input.uid === undefined ? "" : ` (uid ${input.uid})`;
-  const headline = `${input.operation} ${describeObjectReference(outcome.decision.object)}${uid} ${eventWords[event]}`;
+  const headline = `${operation} ${describeObjectReference(outcome.decision.object)}${uid} ${eventWords[event]}`;
   const details = outcome.message !== "" ? [outcome.message] : outcome.warnings.length > 0 ? outcome.warnings : objectReasons;
   return {
     noteId,

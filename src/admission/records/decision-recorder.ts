@@ -16,7 +16,7 @@ import type { AdmissionInput } from "../admission-input.js";
 import type { MetadataSource } from "../metadata-source.js";
 import type { AdmissionOutcome } from "../review-admission.js";
 import { describeObjectReference } from "../../policy/decision.js";
-import { auditRecord } from "./audit-record.js";
+import { auditRecord, recheckAuditRecord } from "./audit-record.js";
 import type { DeploymentPlatform } from "./deployment-record.js";
 import { deploymentRecords } from "./deployment-record.js";
 import type { RecordQueue } from "./record-queue.js";
@@ -38,6 +38,8 @@ export interface DecisionRecorderOptions {
 export interface DecisionRecorder {
   /** Queues the records of one decision; never throws, never waits. */
   record(input: AdmissionInput, outcome: AdmissionOutcome): void;
+  /** Queues the audit record of the re-check of a running Pod. */
+  recordRecheck(input: AdmissionInput, outcome: AdmissionOutcome, compliant: boolean): void;
 }
 
 function splitNoteName(noteName: string): { project: string; noteId: string } {
@@ -101,6 +103,20 @@ export function createDecisionRecorder(options: DecisionRecorderOptions): Decisi
           });
         }
       }
+    },
+
+    recordRecheck(input, outcome, compliant) {
+      if (options.audit === undefined) return;
+      const audit = recheckAuditRecord(input, outcome, compliant, {
+        project: options.audit.project,
+        cluster: options.cluster,
+        policyVersion: options.policyVersion?.(),
+      });
+      options.queue.enqueue({
+        type: "audit",
+        description: `re-check record of ${describeObjectReference(outcome.decision.object)}`,
+        write: write(audit.noteName, audit.note, audit.occurrence),
+      });
     },
   };
 }
