@@ -49,12 +49,13 @@ export class WebhookReadiness {
   readonly #options: ReadinessOptions;
   readonly #log: Logger;
   #metadataReached = false;
-  #metadataDetail = "not probed yet";
+  #metadataDetail: string;
   #timer: NodeJS.Timeout | undefined;
   #stopped = false;
 
   constructor(options: ReadinessOptions) {
     this.#options = options;
+    this.#metadataDetail = `not reached yet (${options.metadata.description}): the first probe has not answered`;
     this.#log = (options.logger ?? silentLogger).child({ component: "readiness" });
   }
 
