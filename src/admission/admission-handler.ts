@@ -54,9 +54,18 @@ export interface AdmissionHandlerOptions extends AdmissionReviewerOptions {
 }
 
 export const defaultMaxBodyBytes = 3 * 1024 * 1024;
-const defaultReviewTimeoutMs = 8000;
+export const defaultReviewTimeoutMs = 8000;
 /** Left for verification, judgement and the answer when the API server's timeout bounds the review. */
-const answerMarginMs = 1500;
+export const answerMarginMs = 1500;
+
+/**
+ * The metadata budget of one review: the configured bound, never later than
+ * the API server's timeout (its `?timeout=`) minus {@link answerMarginMs},
+ * and at least 500 ms.
+ */
+export function reviewBudgetMs(configuredMs: number, apiServerTimeoutMs: number | undefined): number {
+  return Math.max(500, Math.min(configuredMs, apiServerTimeoutMs === undefined ? configuredMs : apiServerTimeoutMs - answerMarginMs));
+}
 
 class HttpProblem extends Error {
   constructor(
@@ -156,7 +165,7 @@ export function createAdmissionHandler(options: AdmissionHandlerOptions): Admiss
       return;
     }
     const apiTimeout = apiServerTimeoutMs(url);
-    const timeoutMs = Math.max(500, Math.min(configuredTimeout, apiTimeout === undefined ? configuredTimeout : apiTimeout - answerMarginMs));
+    const timeoutMs = reviewBudgetMs(configuredTimeout, apiTimeout);
     try {
       const outcome = await reviewer.review(review.input, { timeoutMs, signal: cancelled.signal });
       sendJson(response, 200, admissionResponse(review, outcome));
