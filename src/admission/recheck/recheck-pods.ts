@@ -54,7 +54,7 @@ export interface RecheckOptions {
   readonly metrics?: AdmissionMetrics | undefined;
   readonly concurrency?: number;
   /** Per Pod: the metadata budget of its review (default 10 000 ms). */
-  readonly reviewTimeoutMs?: number;
+  readonly reviewTimeoutMs?: number | undefined;
 }
 
 export interface RecheckSummary {

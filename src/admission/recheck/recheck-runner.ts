@@ -34,6 +34,8 @@ export interface RecheckSetup {
   readonly logger?: Logger;
   readonly metrics?: AdmissionMetrics | undefined;
   readonly concurrency?: number;
+  /** Per Pod: the metadata budget of its review (default 10 000 ms). */
+  readonly reviewTimeoutMs?: number | undefined;
 }
 
 /** One re-check pass, ready to run (see the module comment for how its reviewer is configured). */
@@ -55,6 +57,7 @@ export function createRecheck(setup: RecheckSetup): () => Promise<RecheckSummary
       logger: setup.logger,
       metrics: setup.metrics,
       concurrency: setup.concurrency,
+      reviewTimeoutMs: setup.reviewTimeoutMs,
     });
 }
 

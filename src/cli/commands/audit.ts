@@ -156,6 +156,7 @@ export function createAuditCommand(options: AuditCommandOptions = {}): Command {
           deployments: records?.deployments === undefined ? undefined : { project: records.deployments.project, cluster: records.cluster },
           logger,
           metrics,
+          reviewTimeoutMs: values.metadataTimeout,
         });
         if (values.once !== true) {
           const loop = startRecheckLoop({ intervalMs: values.recheckInterval ?? 3_600_000, initialDelayMs: 0, run, logger, metrics });
