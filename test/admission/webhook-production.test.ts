@@ -12,6 +12,7 @@ import { createServer } from "node:net";
 import { after, afterEach, before, describe, test } from "node:test";
 import { MetadataWorld, ecKeyPair, images } from "../../src/admission/__fixtures__/admission-world.js";
 import { TestTls } from "../../src/admission/__fixtures__/test-tls.js";
+import { unusedLoopbackUrl } from "../../src/cli/__fixtures__/cli-server.js";
 import type { MetadataSource } from "../../src/admission/metadata-source.js";
 import { fixedPolicies, watchedPolicies } from "../../src/admission/policy-provider.js";
 import type { PolicyProvider } from "../../src/admission/policy-provider.js";
@@ -107,7 +108,7 @@ describe("live policies from the Kubernetes API", () => {
 
   test("a KritisConfig change (metadataFailurePolicy) applies without a restart", async () => {
     const watcher = PolicyWatcher.start({ kubeConfig: fake.kubeConfig(), backoff: { initialMs: 5, maxMs: 40 } });
-    const down = restMetadata({ baseUrl: "http://127.0.0.1:1", timeoutMs: 500 });
+    const down = restMetadata({ baseUrl: await unusedLoopbackUrl(), timeoutMs: 500 });
     const running = await start(watchedPolicies(watcher, "the fake API server", silentLogger), down);
     fake.apply(attestationAuthority("prod"));
     fake.apply(genericAttestationPolicy("prod"));
