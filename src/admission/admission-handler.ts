@@ -9,7 +9,9 @@
  * | route | answer |
  * |---|---|
  * | `POST /validate`, `POST /` | an AdmissionReview response (HTTP 200), whatever the decision |
- * | `GET /healthz` | 200 `{"status":"ok"}` |
+ * | `GET /healthz` | 200 `{"status":"ok"}` while the process serves |
+ * | `GET /readyz` | 200 once ready (./readiness.ts), else 503; the body says why |
+ * | `GET /metrics` | the Prometheus text exposition (./admission-metrics.ts) |
  * | anything else | 404 (unknown path) or 405 (wrong method), as JSON |
  *
  * Client mistakes are 4xx with a JSON body `{"error": {code, status,
@@ -28,8 +30,11 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { ScribaError } from "../errors.js";
 import type { Logger } from "../logging/logger.js";
 import { silentLogger } from "../logging/logger.js";
+import { MetricsRegistry } from "../metrics/metrics-registry.js";
+import type { AdmissionMetrics } from "./admission-metrics.js";
 import type { AdmissionReviewRequest } from "./admission-review.js";
 import { admissionResponse, internalErrorResponse, parseAdmissionReview } from "./admission-review.js";
+import type { ReadinessStatus } from "./readiness.js";
 import type { AdmissionReviewer, AdmissionReviewerOptions } from "./review-admission.js";
 import { createAdmissionReviewer } from "./review-admission.js";
 
@@ -42,12 +47,25 @@ export interface AdmissionHandlerOptions extends AdmissionReviewerOptions {
   readonly reviewTimeoutMs?: number | undefined;
   /** A reviewer to use instead of building one from the options. */
   readonly reviewer?: AdmissionReviewer | undefined;
+  /** What `/readyz` reports; always ready when absent. */
+  readonly readiness?: (() => ReadinessStatus) | undefined;
+  /** Served at `/metrics`; failed reviews are counted as `decision="error"`. */
+  readonly metrics?: AdmissionMetrics | undefined;
 }
 
 export const defaultMaxBodyBytes = 3 * 1024 * 1024;
-const defaultReviewTimeoutMs = 8000;
+export const defaultReviewTimeoutMs = 8000;
 /** Left for verification, judgement and the answer when the API server's timeout bounds the review. */
-const answerMarginMs = 1500;
+export const answerMarginMs = 1500;
+
+/**
+ * The metadata budget of one review: the configured bound, never later than
+ * the API server's timeout (its `?timeout=`) minus {@link answerMarginMs},
+ * and at least 500 ms.
+ */
+export function reviewBudgetMs(configuredMs: number, apiServerTimeoutMs: number | undefined): number {
+  return Math.max(500, Math.min(configuredMs, apiServerTimeoutMs === undefined ? configuredMs : apiServerTimeoutMs - answerMarginMs));
+}
 
 class HttpProblem extends Error {
   constructor(
@@ -147,14 +165,36 @@ export function createAdmissionHandler(options: AdmissionHandlerOptions): Admiss
       return;
     }
     const apiTimeout = apiServerTimeoutMs(url);
-    const timeoutMs = Math.max(500, Math.min(configuredTimeout, apiTimeout === undefined ? configuredTimeout : apiTimeout - answerMarginMs));
+    const timeoutMs = reviewBudgetMs(configuredTimeout, apiTimeout);
     try {
       const outcome = await reviewer.review(review.input, { timeoutMs, signal: cancelled.signal });
       sendJson(response, 200, admissionResponse(review, outcome));
     } catch (error) {
+      options.metrics?.decisions.inc({ decision: "error" });
+      if (error instanceof ScribaError && error.code === "UNAVAILABLE") {
+        // The policies are not read yet (or cannot be): say so instead of "internal error".
+        logger.warn("admission review impossible; denied", { uid: review.uid, reason: error.message });
+        sendJson(response, 200, internalErrorResponse(review, `the admission webhook cannot review this request and denies it: ${error.message}`));
+        return;
+      }
       logger.error("admission review failed; denied", { uid: review.uid, error });
       sendJson(response, 200, internalErrorResponse(review));
     }
+  }
+
+  function readyz(response: ServerResponse): void {
+    const status: ReadinessStatus = options.readiness?.() ?? { ready: true, checks: {} };
+    sendJson(response, status.ready ? 200 : 503, { status: status.ready ? "ready" : "not ready", checks: status.checks });
+  }
+
+  function metricsText(response: ServerResponse): void {
+    const text = options.metrics?.registry.render() ?? "";
+    response.writeHead(200, {
+      "content-type": MetricsRegistry.contentType,
+      "content-length": String(Buffer.byteLength(text)),
+      "cache-control": "no-store",
+    });
+    response.end(text);
   }
 
   return (request, response) => {
@@ -164,9 +204,15 @@ export function createAdmissionHandler(options: AdmissionHandlerOptions): Admiss
       logger.error("admission handler failed", { error });
       sendProblem(response, new HttpProblem(500, "INTERNAL", "internal error"));
     };
-    if (path === "/healthz") {
-      if (request.method === "GET" || request.method === "HEAD") sendJson(response, 200, { status: "ok" });
-      else sendProblem(response, new HttpProblem(405, "INVALID_ARGUMENT", "use GET /healthz"), { allow: "GET, HEAD" });
+    const probes: Record<string, (response: ServerResponse) => void> = {
+      "/healthz": (r) => sendJson(r, 200, { status: "ok" }),
+      "/readyz": readyz,
+      "/metrics": metricsText,
+    };
+    const probe = probes[path];
+    if (probe !== undefined) {
+      if (request.method === "GET" || request.method === "HEAD") probe(response);
+      else sendProblem(response, new HttpProblem(405, "INVALID_ARGUMENT", `use GET ${path}`), { allow: "GET, HEAD" });
       return;
     }
     if (path === "/validate" || path === "/") {

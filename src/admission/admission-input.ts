@@ -26,8 +26,12 @@ export interface AdmissionInput {
   readonly object: unknown;
   /** UPDATE only: the object before the change. */
   readonly oldObject?: unknown;
-  /** `request.dryRun`: decide, but cause no side effects (no attestation is stored). */
+  /** `request.dryRun`: decide, but cause no side effects (no attestation or record is stored). */
   readonly dryRun?: boolean | undefined;
+  /** `request.resource` (`{group: "apps", version: "v1", resource: "deployments"}`), for naming the object in records. */
+  readonly resource?: { readonly group: string; readonly version: string; readonly resource: string } | undefined;
+  /** `request.userInfo.username`: who asked, for deployment records. */
+  readonly user?: string | undefined;
 }
 
 export const defaultNamespace = "default";

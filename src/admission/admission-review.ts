@@ -7,8 +7,9 @@
  *
  * - Reading: the envelope (`apiVersion`, `kind: AdmissionReview`) and the
  *   request fields the engine uses are checked by hand, each problem named by
- *   its path; anything else in the request (`userInfo`, `options`,
- *   `requestKind`…) is ignored. The object itself is left to the engine,
+ *   its path; `resource` and `userInfo.username` are read when well formed
+ *   (records use them to name the object and the requester), and anything
+ *   else in the request (`options`, `requestKind`…) is ignored. The object itself is left to the engine,
  *   which names every bad field of a malformed workload in its denial.
  * - Writing: the response echoes `request.uid` and the request's
  *   `apiVersion`, with `kind: AdmissionReview` (Kritis answered without them,
@@ -105,6 +106,9 @@ export function parseAdmissionReview(body: unknown): AdmissionReviewRequest {
       if (value !== undefined && value !== null && !isObject(value)) check.add(`request.${field}`, "must be an object");
     }
     if (group !== undefined && kindName !== undefined && operation !== undefined) {
+      const resource = request["resource"];
+      const userInfo = request["userInfo"];
+      const username = isObject(userInfo) && typeof userInfo["username"] === "string" && userInfo["username"] !== "" ? userInfo["username"] : undefined;
       input = {
         uid,
         operation,
@@ -115,6 +119,12 @@ export function parseAdmissionReview(body: unknown): AdmissionReviewRequest {
         object: request["object"] ?? undefined,
         oldObject: request["oldObject"] ?? undefined,
         dryRun: dryRun === true,
+        // Informational only (records name the object by it): read when well formed, never a reason to refuse.
+        resource:
+          isObject(resource) && typeof resource["version"] === "string" && typeof resource["resource"] === "string"
+            ? { group: typeof resource["group"] === "string" ? resource["group"] : "", version: resource["version"], resource: resource["resource"] }
+            : undefined,
+        user: username,
       };
     }
   }
@@ -178,7 +188,10 @@ export function admissionResponse(review: AdmissionReviewRequest, outcome: Admis
 }
 
 /** A denial for a request the webhook failed to review (fail closed, uid echoed). */
-export function internalErrorResponse(review: AdmissionReviewRequest): Json {
+export function internalErrorResponse(
+  review: AdmissionReviewRequest,
+  message = "the admission webhook could not review this request and denies it; its log has the details",
+): Json {
   return {
     apiVersion: review.apiVersion,
     kind: "AdmissionReview",
@@ -188,7 +201,7 @@ export function internalErrorResponse(review: AdmissionReviewRequest): Json {
       status: {
         code: 500,
         reason: "InternalError",
-        message: "the admission webhook could not review this request and denies it; its log has the details",
+        message,
       },
     },
   };

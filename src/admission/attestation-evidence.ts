@@ -34,6 +34,7 @@ import type { AdmissionEvidence, AuthorityEvidence, MetadataSnapshot } from "./a
 import { attestationQueryKey, authorityEvidenceKey } from "./admission-evidence.js";
 import type { AdmissionPlan, AuthorityCheck } from "./admission-plan.js";
 import type { AuthorityKeyring } from "./authority-keys.js";
+import type { VerificationCache } from "./cache/verification-cache.js";
 import { pinnedImageOfResourceUri } from "./resource-uris.js";
 
 export interface VerifyEvidenceOptions {
@@ -41,6 +42,8 @@ export interface VerifyEvidenceOptions {
   readonly now: Date;
   /** Failures kept per authority and image (default 3). */
   readonly maxFailures?: number;
+  /** Reuses verdicts for occurrences verified before (./cache/verification-cache.ts). */
+  readonly cache?: VerificationCache | undefined;
 }
 
 function sameNote(name: string, noteReference: string): boolean {
@@ -87,9 +90,21 @@ async function verifyCheck(
       detail: fetched?.detail ?? `the occurrences of ${authority.noteReference} were not fetched`,
     };
   }
+  const occurrences = fetched.occurrences;
+  const verify = () => verifyOccurrences(check, occurrences, keyring, options);
+  return options.cache === undefined ? verify() : options.cache.verdict(authority, pinned, occurrences, verify);
+}
+
+async function verifyOccurrences(
+  check: AuthorityCheck,
+  occurrences: readonly unknown[],
+  keyring: AuthorityKeyring,
+  options: VerifyEvidenceOptions,
+): Promise<AuthorityEvidence> {
+  const { authority, pinned } = check;
   const { keys, problems } = await keyring.keysOf(authority);
   const failures: SignatureFailure[] = [...problems];
-  for (const json of fetched.occurrences) {
+  for (const json of occurrences) {
     let occurrence;
     try {
       occurrence = fromJson(OccurrenceSchema, json as JsonValue, { registry: grafeasRegistry, ignoreUnknownFields: true });

@@ -2,9 +2,12 @@
  * @module admission/authority-keys
  *
  * The trusted keys of each AttestationAuthority, parsed once (an armored PGP
- * key costs about half a millisecond to read) and reused by every review of
- * the same policy set. The cache is keyed by the authority object itself, so
- * a reloaded policy set starts afresh and an old one is garbage collected.
+ * key costs about half a millisecond to read) and reused by every review. The
+ * cache is keyed by the authority's fingerprint (./cache/authority-fingerprint.ts:
+ * its name, note and keys), not by the object: a policy set rebuilt after an
+ * unrelated change, or an authority re-applied unchanged, reuses the parsed
+ * keys, while a rotated key is parsed afresh. At most `maxEntries` key sets
+ * are kept (least recently used first out).
  *
  * A key the verifier cannot use (a PGP key whose declared `keyId` names
  * another key, an algorithm off the allow-list) is left out and remembered as
@@ -16,6 +19,8 @@ import type { TrustedKey, TrustedKeyInput } from "../attest/index.js";
 import { AttestationError, parseTrustedKey } from "../attest/index.js";
 import type { AttestationAuthority, AuthorityPublicKey } from "../policy/crds/attestation-authority.js";
 import type { SignatureFailure } from "../policy/decision.js";
+import { authorityFingerprint } from "./cache/authority-fingerprint.js";
+import { LruTtlCache } from "./cache/lru-ttl-cache.js";
 
 export interface AuthorityKeys {
   readonly keys: readonly TrustedKey[];
@@ -52,14 +57,24 @@ async function parseKeys(authority: AttestationAuthority): Promise<AuthorityKeys
 
 /** Parses and caches the trusted keys of authorities. */
 export class AuthorityKeyring {
-  readonly #cache = new WeakMap<AttestationAuthority, Promise<AuthorityKeys>>();
+  readonly #cache: LruTtlCache<Promise<AuthorityKeys>>;
+
+  constructor(options: { readonly maxEntries?: number } = {}) {
+    this.#cache = new LruTtlCache({ maxEntries: options.maxEntries ?? 1000 });
+  }
 
   keysOf(authority: AttestationAuthority): Promise<AuthorityKeys> {
-    let entry = this.#cache.get(authority);
+    const key = authorityFingerprint(authority);
+    let entry = this.#cache.peek(key);
     if (entry === undefined) {
       entry = parseKeys(authority);
-      this.#cache.set(authority, entry);
+      this.#cache.set(key, entry, Infinity);
     }
     return entry;
+  }
+
+  /** How many parsed key sets are kept. */
+  get size(): number {
+    return this.#cache.size;
   }
 }

@@ -41,8 +41,17 @@ export interface AdmissionEvaluation {
   readonly cachedPasses: readonly { readonly policy: string; readonly image: string }[];
 }
 
+export interface JudgeOptions {
+  /**
+   * Whether an ImageSecurityPolicy's authority attestation passes the image
+   * without judging its vulnerabilities (default true; the background
+   * re-check turns it off, see ./isp-judgement.ts).
+   */
+  readonly attestationPasses?: boolean | undefined;
+}
+
 /** Judges a plan with its evidence. Pure. */
-export function judgeAdmission(plan: AdmissionPlan, evidence: AdmissionEvidence): AdmissionEvaluation {
+export function judgeAdmission(plan: AdmissionPlan, evidence: AdmissionEvidence, options: JudgeOptions = {}): AdmissionEvaluation {
   const config = plan.view.config;
   const honoured = plan.breakglass.requested && config.allowBreakglass;
   const gaps = decidingGaps(plan.view);
@@ -59,7 +68,9 @@ export function judgeAdmission(plan: AdmissionPlan, evidence: AdmissionEvidence)
         return decideImage(planned.image, planned.reasons, { breakglass: honoured });
       case "judge": {
         const gap = judgeGaps(planned, gaps, evidence, config.metadataFailurePolicy);
-        const isp = judgeIsps(planned, plan.view.imageSecurityPolicies, evidence, config.metadataFailurePolicy);
+        const isp = judgeIsps(planned, plan.view.imageSecurityPolicies, evidence, config.metadataFailurePolicy, {
+          attestationPasses: options.attestationPasses,
+        });
         candidates.push(...isp.candidates);
         cachedPasses.push(...isp.cachedPasses.map((policy) => ({ policy, image: planned.image.image })));
         return decideImage(planned.image, [...gap.reasons, ...isp.reasons], {

@@ -9,14 +9,17 @@
  * objects.
  */
 import { create, type JsonValue } from "@bufbuild/protobuf";
+import { FieldMaskSchema } from "@bufbuild/protobuf/wkt";
 import { ScribaError } from "../errors.js";
 import {
   CreateNoteRequestSchema,
   CreateOccurrenceRequestSchema,
   ListNoteOccurrencesRequestSchema,
+  ListNotesRequestSchema,
   ListOccurrencesRequestSchema,
   NoteSchema,
   OccurrenceSchema,
+  UpdateOccurrenceRequestSchema,
 } from "../gen/grafeas/v1/grafeas_pb.js";
 import type { GrafeasService, RecordPage } from "../grafeas/grafeas-service.js";
 import { messageFromJson } from "../grafeas/proto-json.js";
@@ -24,8 +27,8 @@ import { projectName } from "../grafeas/resource-names.js";
 import type { JsonObject } from "../policy/crds/field-reader.js";
 import type { StoredRecord } from "../store/store.js";
 import type { CallContext } from "../wire/rpc.js";
-import type { MetadataCallOptions, MetadataSource, NoteCreation } from "./metadata-source.js";
-import { defaultMaxPages } from "./metadata-source.js";
+import type { ListCallOptions, MetadataCallOptions, MetadataSource, NoteCreation } from "./metadata-source.js";
+import { defaultMaxPages, probeProject } from "./metadata-source.js";
 import { resourceUriFilter, vulnerabilityFilter } from "./resource-uris.js";
 
 export interface GrafeasServiceMetadataOptions {
@@ -59,15 +62,16 @@ export function grafeasServiceMetadata(
 
   async function allPages(
     what: string,
-    call: MetadataCallOptions | undefined,
+    call: ListCallOptions | undefined,
     page: (token: string) => Promise<RecordPage>,
   ): Promise<unknown[]> {
     const records: StoredRecord[] = [];
+    const pageLimit = call?.maxPages ?? maxPages;
     let token = "";
     try {
       for (let pages = 0; ; pages += 1) {
-        if (pages === maxPages) {
-          throw new ScribaError("UNAVAILABLE", `more than ${maxPages} pages of ${pageSize} occurrences; refusing to read further`);
+        if (pages === pageLimit) {
+          throw new ScribaError("UNAVAILABLE", `more than ${pageLimit} pages of ${pageSize} occurrences; refusing to read further`);
         }
         call?.signal?.throwIfAborted();
         const result = await page(token);
@@ -131,6 +135,35 @@ export function grafeasServiceMetadata(
         return JSON.parse(stored.json) as unknown;
       } catch (error) {
         throw unavailable(`creating an occurrence in ${projectName(project)}`, error);
+      }
+    },
+
+    listOccurrences(project, filter, call) {
+      return allPages(`listing the occurrences in ${projectName(project)}`, call, (pageToken) =>
+        service.listOccurrences(create(ListOccurrencesRequestSchema, { parent: projectName(project), filter, pageSize, pageToken }), context(call)),
+      );
+    },
+
+    async updateOccurrence(name, occurrence: JsonObject, updateMask, call) {
+      const request = create(UpdateOccurrenceRequestSchema, {
+        name,
+        occurrence: messageFromJson(OccurrenceSchema, occurrence as JsonValue, "occurrence"),
+        updateMask: create(FieldMaskSchema, { paths: [...updateMask] }),
+      });
+      try {
+        const stored = await service.updateOccurrence(request, context(call));
+        return JSON.parse(stored.json) as unknown;
+      } catch (error) {
+        if (isNotFound(error)) throw error;
+        throw unavailable(`updating ${name}`, error);
+      }
+    },
+
+    async probe(call) {
+      try {
+        await service.listNotes(create(ListNotesRequestSchema, { parent: projectName(probeProject), pageSize: 1 }), context(call));
+      } catch (error) {
+        if (!isNotFound(error)) throw unavailable("probing the metadata store", error);
       }
     },
   };

@@ -14,6 +14,9 @@
  * const webhook = await startWebhookServer({ host, port, tls: await readTlsFiles(cert, key), handler, logger });
  * // … on shutdown: await webhook.close();
  * ```
+ *
+ * Or, for a webhook as it runs in a cluster (live policies, caches, records,
+ * readiness, metrics, re-check), `startAdmissionWebhook` (./webhook-runtime.ts).
  */
 export type { AdmissionInput } from "./admission-input.js";
 export { defaultNamespace, namespaceOf, objectReferenceOf } from "./admission-input.js";
@@ -30,7 +33,7 @@ export { planAdmission } from "./admission-plan.js";
 export { type FetchOptions, fetchMetadata } from "./metadata-fetch.js";
 export { type VerifyEvidenceOptions, verifyEvidence } from "./attestation-evidence.js";
 export { type AuthorityKeys, AuthorityKeyring } from "./authority-keys.js";
-export { type AdmissionEvaluation, type EvaluateOptions, evaluateAdmission, judgeAdmission } from "./evaluate-admission.js";
+export { type AdmissionEvaluation, type EvaluateOptions, type JudgeOptions, evaluateAdmission, judgeAdmission } from "./evaluate-admission.js";
 export type { AttestOnPassCandidate } from "./isp-judgement.js";
 export { type AttestOnPassOptions, type AttestOnPassResult, attestOnPass } from "./attest-on-pass.js";
 export {
@@ -63,9 +66,47 @@ export {
   type AdmissionHandlerOptions,
   type AdmissionRequestHandler,
   admissionRoute,
+  answerMarginMs,
   createAdmissionHandler,
   defaultMaxBodyBytes,
+  defaultReviewTimeoutMs,
+  reviewBudgetMs,
 } from "./admission-handler.js";
+export { type AdmissionMetrics, createAdmissionMetrics } from "./admission-metrics.js";
+export { type AnswerCacheOptions, AnswerCache, defaultAnswerTtlMs, defaultNegativeAnswerTtlMs } from "./cache/answer-cache.js";
+export { type VerificationCacheOptions, VerificationCache, defaultVerificationTtlMs } from "./cache/verification-cache.js";
+export { type CacheResult, type CacheStats, LruTtlCache } from "./cache/lru-ttl-cache.js";
+export { answerVersion } from "./cache/answer-version.js";
+export { authorityFingerprint } from "./cache/authority-fingerprint.js";
+export { instrumentMetadata } from "./instrumented-metadata.js";
+export { type PolicyProvider, fixedPolicies, reportPolicies, watchedPolicies } from "./policy-provider.js";
+export { type ReadinessOptions, type ReadinessStatus, WebhookReadiness } from "./readiness.js";
+export {
+  type AdmissionWebhookOptions,
+  type CacheSettings,
+  type RecordSettings,
+  type RunningAdmissionWebhook,
+  startAdmissionWebhook,
+} from "./webhook-runtime.js";
+export { type AuditRecord, type AuditRecordContext, type AuditedEvent, type RecheckEvent, auditNoteId, auditRecord, auditedEvents, recheckAuditRecord } from "./records/audit-record.js";
+export {
+  type DeployedContainer,
+  type DeploymentPlatform,
+  type DeploymentRecordContext,
+  type DeploymentRecords,
+  deployedContainerOf,
+  deploymentNote,
+  deploymentPlatforms,
+  deploymentRecords,
+  imageResourceUri,
+} from "./records/deployment-record.js";
+export { type DecisionRecorder, type DecisionRecorderOptions, createDecisionRecorder } from "./records/decision-recorder.js";
+export { type RecordQueueOptions, type RecordQueueStats, type RecordTask, type RecordType, RecordQueue } from "./records/record-queue.js";
+export { clusterUri, objectUri, podUri } from "./records/object-uri.js";
+export { type PodVerdict, podVerdict } from "./recheck/pod-marks.js";
+export { type RecheckOptions, type RecheckSummary, podAdmissionInput, recheckPods } from "./recheck/recheck-pods.js";
+export { type RecheckLoop, type RecheckLoopOptions, type RecheckSetup, createRecheck, startRecheckLoop } from "./recheck/recheck-runner.js";
+export { type UndeployOptions, type UndeployResult, markUndeployed, openDeploymentsFilter } from "./recheck/undeploy.js";
 export {
   type RunningWebhookServer,
   type TlsMaterial,
@@ -74,10 +115,13 @@ export {
   startWebhookServer,
 } from "./webhook-server.js";
 export {
+  type ListCallOptions,
   type MetadataCallOptions,
   type MetadataSource,
   type NoteCreation,
+  decorateMetadataSource,
   defaultMaxPages,
+  probeProject,
 } from "./metadata-source.js";
 export { type GrafeasServiceMetadataOptions, grafeasServiceMetadata } from "./grafeas-service-metadata.js";
 export { type RestMetadataOptions, parseServerUrl, restMetadata } from "./rest-metadata.js";

@@ -16,6 +16,11 @@
  *    image and reported only "found violations"). If they could not be
  *    fetched, `metadataFailurePolicy` decides.
  *
+ * Step 3 can be skipped (`attestationPasses: false`): the background
+ * re-check of running pods judges their vulnerabilities as they are now, as
+ * Kritis' cron did, so a pod admitted on an attestation still shows the
+ * findings that appeared since.
+ *
  * A pass at step 4 of an enforced policy that names an authority is an
  * attest-on-pass candidate: the webhook may sign and store an attestation for
  * that authority (./attest-on-pass.ts), so step 3 answers next time. A
@@ -56,6 +61,7 @@ export function judgeIsps(
   isps: readonly ResolvedImageSecurityPolicy[],
   evidence: AdmissionEvidence,
   metadataFailurePolicy: MetadataFailurePolicy,
+  options: { readonly attestationPasses?: boolean } = {},
 ): IspJudgement {
   const reasons: DenialReason[] = [];
   const warnings: string[] = [];
@@ -74,7 +80,7 @@ export function judgeIsps(
       reasons.push({ kind: "invalid-image-reference", mode, message: precheck.outcome === "invalid-reference" ? precheck.reason : image.image });
       continue;
     }
-    if (isp.authority !== undefined && evidenceFor(evidence, isp.authority, pinned).status === "verified") {
+    if (options.attestationPasses !== false && isp.authority !== undefined && evidenceFor(evidence, isp.authority, pinned).status === "verified") {
       cachedPasses.push(isp.policy.name);
       continue;
     }

@@ -13,7 +13,12 @@
  *   occurrences of the image in one project (ListOccurrences, filter
  *   `resourceUri="…" AND kind="VULNERABILITY"`), every page.
  * - {@link MetadataSource.createNote} / {@link MetadataSource.createOccurrence}:
- *   for the ImageSecurityPolicy attest-on-pass cache.
+ *   for the ImageSecurityPolicy attest-on-pass cache, and for the audit and
+ *   deployment records (./records/).
+ * - {@link MetadataSource.listOccurrences} / {@link MetadataSource.updateOccurrence}:
+ *   for the background re-check, which finds the DEPLOYMENT occurrences of
+ *   pods that are gone and gives them their `undeployTime`.
+ * - {@link MetadataSource.probe}: a cheap read, for readiness.
  *
  * Objects cross the port as grafeas.v1 **proto3 JSON** (what the store holds
  * and the REST surface returns), so an adapter over gRPC only has to render
@@ -34,6 +39,11 @@ import type { JsonObject } from "../policy/crds/field-reader.js";
 export interface MetadataCallOptions {
   /** Aborts the call (the request deadline, or the client went away). */
   readonly signal?: AbortSignal | undefined;
+}
+
+export interface ListCallOptions extends MetadataCallOptions {
+  /** Pages read before giving up (default {@link defaultMaxPages}). */
+  readonly maxPages?: number | undefined;
 }
 
 /** What creating a note did: made it, or found it already there (both are fine). */
@@ -64,9 +74,41 @@ export interface MetadataSource {
   createNote(project: string, noteId: string, note: JsonObject, options?: MetadataCallOptions): Promise<NoteCreation>;
   /** Creates an occurrence in `project` from proto3 JSON; returns the stored occurrence as JSON. */
   createOccurrence(project: string, occurrence: JsonObject, options?: MetadataCallOptions): Promise<unknown>;
+  /** Every occurrence in `project` matching the AIP-160 `filter`, every page. An absent project yields []. */
+  listOccurrences(project: string, filter: string, options?: ListCallOptions): Promise<readonly unknown[]>;
+  /**
+   * Changes the fields `updateMask` names (`deployment.undeployTime`) of the
+   * occurrence `name` (`projects/P/occurrences/O`) to their values in
+   * `occurrence`; returns the stored occurrence as JSON.
+   */
+  updateOccurrence(name: string, occurrence: JsonObject, updateMask: readonly string[], options?: MetadataCallOptions): Promise<unknown>;
+  /** Resolves when the server answers a cheap read; rejects with UNAVAILABLE or DEADLINE_EXCEEDED otherwise. */
+  probe(options?: MetadataCallOptions): Promise<void>;
   /** Releases what the adapter holds (an embedded store, for instance). */
   close?(): Promise<void>;
 }
 
 /** How many pages an adapter reads before it gives up (a bound, so a runaway listing cannot hang admission). */
 export const defaultMaxPages = 20;
+
+/** The project whose notes a readiness probe lists; it need not exist (a Grafeas NOT_FOUND is an answer). */
+export const probeProject = "scriba-readiness-probe";
+
+/**
+ * `source` with some of its calls replaced, every other call passed through:
+ * how the caching and instrumenting decorators are built.
+ */
+export function decorateMetadataSource(source: MetadataSource, overrides: Partial<MetadataSource>): MetadataSource {
+  return {
+    description: source.description,
+    noteOccurrences: (noteName, resourceUris, options) => source.noteOccurrences(noteName, resourceUris, options),
+    vulnerabilityOccurrences: (project, resourceUris, options) => source.vulnerabilityOccurrences(project, resourceUris, options),
+    createNote: (project, noteId, note, options) => source.createNote(project, noteId, note, options),
+    createOccurrence: (project, occurrence, options) => source.createOccurrence(project, occurrence, options),
+    listOccurrences: (project, filter, options) => source.listOccurrences(project, filter, options),
+    updateOccurrence: (name, occurrence, updateMask, options) => source.updateOccurrence(name, occurrence, updateMask, options),
+    probe: (options) => source.probe(options),
+    ...(source.close === undefined ? {} : { close: () => source.close!() }),
+    ...overrides,
+  };
+}

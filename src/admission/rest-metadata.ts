@@ -9,7 +9,9 @@
  * |---|---|
  * | attestations | `GET /v1/projects/P/notes/N/occurrences?filter=…&pageSize=…&pageToken=…` |
  * | vulnerabilities | `GET /v1/projects/P/occurrences?filter=…&pageSize=…&pageToken=…` |
- * | attest-on-pass | `POST /v1/projects/P/notes?noteId=N`, `POST /v1/projects/P/occurrences` |
+ * | attest-on-pass, records | `POST /v1/projects/P/notes?noteId=N`, `POST /v1/projects/P/occurrences` |
+ * | re-check | `GET /v1/projects/P/occurrences?filter=…`, `PATCH /v1/projects/P/occurrences/O?updateMask=…` |
+ * | readiness | `GET /v1/projects/P/notes?pageSize=1` (a Grafeas NOT_FOUND counts as an answer) |
  *
  * node:http(s) rather than fetch, so a private CA (`--server-ca`) can be
  * trusted without touching the process-wide trust store. Every call has a
@@ -25,8 +27,9 @@ import { request as httpsRequest } from "node:https";
 import type { IncomingMessage } from "node:http";
 import { ScribaError, invalidArgument } from "../errors.js";
 import type { JsonObject } from "../policy/crds/field-reader.js";
-import type { MetadataCallOptions, MetadataSource, NoteCreation } from "./metadata-source.js";
-import { defaultMaxPages } from "./metadata-source.js";
+import { parseOccurrenceName } from "../grafeas/resource-names.js";
+import type { ListCallOptions, MetadataSource, NoteCreation } from "./metadata-source.js";
+import { defaultMaxPages, probeProject } from "./metadata-source.js";
 import { resourceUriFilter, vulnerabilityFilter } from "./resource-uris.js";
 
 export interface RestMetadataOptions {
@@ -94,7 +97,7 @@ export function restMetadata(options: RestMetadataOptions): MetadataSource {
   const maxBytes = options.maxResponseBytes ?? 32 * 1024 * 1024;
   const server = base.origin;
 
-  function send(method: "GET" | "POST", path: string, body: unknown, signal: AbortSignal | undefined): Promise<HttpReply> {
+  function send(method: "GET" | "POST" | "PATCH", path: string, body: unknown, signal: AbortSignal | undefined): Promise<HttpReply> {
     const url = new URL(`${prefix}${path}`, base);
     const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body), "utf8");
     const headers: Record<string, string> = { accept: "application/json" };
@@ -174,12 +177,13 @@ export function restMetadata(options: RestMetadataOptions): MetadataSource {
     return new ScribaError("UNAVAILABLE", `${what}: ${server} answered HTTP ${reply.status}${detail}`);
   }
 
-  async function allPages(what: string, path: string, filter: string, call: MetadataCallOptions | undefined) {
+  async function allPages(what: string, path: string, filter: string, call: ListCallOptions | undefined) {
     const occurrences: unknown[] = [];
+    const pageLimit = call?.maxPages ?? maxPages;
     let token = "";
     for (let pages = 0; ; pages += 1) {
-      if (pages === maxPages) {
-        throw new ScribaError("UNAVAILABLE", `${what}: more than ${maxPages} pages of ${pageSize} occurrences; refusing to read further`);
+      if (pages === pageLimit) {
+        throw new ScribaError("UNAVAILABLE", `${what}: more than ${pageLimit} pages of ${pageSize} occurrences; refusing to read further`);
       }
       const query = new URLSearchParams({ filter, pageSize: String(pageSize) });
       if (token !== "") query.set("pageToken", token);
@@ -238,6 +242,34 @@ export function restMetadata(options: RestMetadataOptions): MetadataSource {
       if (reply.status >= 200 && reply.status <= 299) return reply.body;
       const error = failure(reply, what);
       throw error.code === "UNAVAILABLE" ? error : new ScribaError("UNAVAILABLE", `${what}: ${error.message}`);
+    },
+
+    listOccurrences(project, filter, call) {
+      return allPages(
+        `listing the occurrences in projects/${project}`,
+        `/v1/projects/${encodeURIComponent(project)}/occurrences`,
+        filter,
+        call,
+      );
+    },
+
+    async updateOccurrence(name, occurrence: JsonObject, updateMask, call) {
+      const { project, occurrenceId } = parseOccurrenceName(name);
+      const what = `updating ${name}`;
+      const query = new URLSearchParams({ updateMask: updateMask.join(",") });
+      const path = `/v1/projects/${encodeURIComponent(project)}/occurrences/${encodeURIComponent(occurrenceId)}?${query.toString()}`;
+      const reply = await send("PATCH", path, occurrence, call?.signal);
+      if (reply.status >= 200 && reply.status <= 299) return reply.body;
+      const error = failure(reply, what);
+      if (error.code === "NOT_FOUND") throw new ScribaError("NOT_FOUND", `${what}: ${error.message}`);
+      throw error.code === "UNAVAILABLE" ? error : new ScribaError("UNAVAILABLE", `${what}: ${error.message}`);
+    },
+
+    async probe(call) {
+      const reply = await send("GET", `/v1/projects/${encodeURIComponent(probeProject)}/notes?pageSize=1`, undefined, call?.signal);
+      if (reply.status >= 200 && reply.status <= 299) return;
+      const error = failure(reply, "probing the metadata server");
+      if (error.code !== "NOT_FOUND") throw error;
     },
   };
 }

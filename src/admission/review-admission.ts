@@ -10,7 +10,14 @@
  *
  * The reviewer holds what outlives a request: the policies (a set, or a
  * function returning the current one, so a watcher can swap them), the
- * metadata source, the signing keys, and the parsed authority keys.
+ * metadata source, the signing keys, the parsed authority keys, and
+ * optionally:
+ * - the two caches (./cache/): answers of the metadata server, and verdicts
+ *   of verification; after judging, an attestation answer that verified
+ *   nothing is kept only for the short negative TTL;
+ * - metrics (decisions by result and policy, review latency);
+ * - a recorder that queues the audit and deployment records of each
+ *   decision (./records/), never delaying the answer.
  */
 import type { AdmissionDecision } from "../policy/decision.js";
 import { describeObjectReference, formatDenialMessage, formatWarnings, reasonMessage } from "../policy/decision.js";
@@ -25,9 +32,15 @@ import { attestOnPass } from "./attest-on-pass.js";
 import { verifyEvidence } from "./attestation-evidence.js";
 import { AuthorityKeyring } from "./authority-keys.js";
 import { AttestorKeys } from "./attestor-keys.js";
+import type { AdmissionMetrics } from "./admission-metrics.js";
+import type { AdmissionEvidence } from "./admission-evidence.js";
+import { attestationQueryKey, authorityEvidenceKey } from "./admission-evidence.js";
+import type { AnswerCache } from "./cache/answer-cache.js";
+import type { VerificationCache } from "./cache/verification-cache.js";
 import { judgeAdmission } from "./evaluate-admission.js";
 import { fetchMetadata } from "./metadata-fetch.js";
 import type { MetadataSource } from "./metadata-source.js";
+import type { DecisionRecorder } from "./records/decision-recorder.js";
 
 /** What happened, for logs, audit annotations and reports. */
 export type DecisionEvent = "not-reviewed" | "allow" | "deny" | "dry-run-would-deny" | "breakglass";
@@ -65,6 +78,21 @@ export interface AdmissionReviewerOptions {
   readonly metadataTimeoutMs?: number | undefined;
   /** The clock keys are checked against (default the system clock). */
   readonly now?: (() => Date) | undefined;
+  /** Reuses the metadata server's answers for a while (./cache/answer-cache.ts). */
+  readonly answerCache?: AnswerCache | undefined;
+  /** Reuses verdicts of verification for the same authority, image and occurrences (./cache/verification-cache.ts). */
+  readonly verificationCache?: VerificationCache | undefined;
+  readonly metrics?: AdmissionMetrics | undefined;
+  /** Queues audit and deployment records of every decision. */
+  readonly recorder?: DecisionRecorder | undefined;
+  /**
+   * Whether an ImageSecurityPolicy's authority attestation passes an image
+   * without its vulnerabilities being judged (default true; the background
+   * re-check turns it off).
+   */
+  readonly attestationPasses?: boolean | undefined;
+  /** Writes one log record per decision (default true; the re-check logs its own). */
+  readonly logDecisions?: boolean | undefined;
 }
 
 export interface AdmissionReviewer {
@@ -126,17 +154,39 @@ export function createAdmissionReviewer(options: AdmissionReviewerOptions): Admi
   const keyring = new AuthorityKeyring();
   const signers = options.attestorKeys ?? new AttestorKeys();
   const clock = options.now ?? (() => new Date());
+  const reading = options.answerCache?.wrap(options.metadata) ?? options.metadata;
+  const metrics = options.metrics;
+
+  /** An attestation answer in which an authority verified nothing is kept only briefly, so "sign, then retry" works. */
+  function shortenNegativeAnswers(plan: AdmissionPlan, evidence: AdmissionEvidence): void {
+    if (options.answerCache === undefined) return;
+    const queries = new Map(plan.attestationQueries.map((q) => [attestationQueryKey(q.noteReference, q.pinned), q]));
+    for (const check of plan.authorityChecks) {
+      if (evidence.attestations.get(authorityEvidenceKey(check.authority, check.pinned))?.status !== "unverified") continue;
+      const query = queries.get(attestationQueryKey(check.authority.noteReference, check.pinned));
+      if (query !== undefined) options.answerCache.shortenAttestations(query.noteReference, query.resourceUris);
+    }
+  }
+
+  function count(outcome: AdmissionOutcome, started: number): void {
+    if (metrics === undefined) return;
+    metrics.decisions.inc({ decision: outcome.event });
+    for (const policy of outcome.policies) metrics.policyDecisions.inc({ decision: outcome.event, policy });
+    metrics.reviewDuration.observe({ decision: outcome.event }, (performance.now() - started) / 1000);
+  }
 
   async function review(input: AdmissionInput, call: ReviewOptions = {}): Promise<AdmissionOutcome> {
+    const started = performance.now();
     const policies = current();
     const plan = planAdmission(input, policies);
     const now = clock();
-    const snapshot = await fetchMetadata(plan, options.metadata, {
+    const snapshot = await fetchMetadata(plan, reading, {
       timeoutMs: call.timeoutMs ?? options.metadataTimeoutMs,
       signal: call.signal,
     });
-    const evidence = await verifyEvidence(plan, snapshot, keyring, { now });
-    const evaluation = judgeAdmission(plan, evidence);
+    const evidence = await verifyEvidence(plan, snapshot, keyring, { now, cache: options.verificationCache });
+    shortenNegativeAnswers(plan, evidence);
+    const evaluation = judgeAdmission(plan, evidence, { attestationPasses: options.attestationPasses });
     const sideEffects = options.attestOnPass !== false && input.dryRun !== true;
     const attestations = sideEffects
       ? await attestOnPass(evaluation.attestOnPass, { metadata: options.metadata, signers, keyring, now })
@@ -152,7 +202,16 @@ export function createAdmissionReviewer(options: AdmissionReviewerOptions): Admi
       breakglassMarker: plan.breakglass.requested ? plan.breakglass.marker : undefined,
       attestations,
     };
-    if (outcome.reviewed) {
+    count(outcome, started);
+    if (outcome.reviewed && options.recorder !== undefined) {
+      try {
+        options.recorder.record(input, outcome);
+      } catch (error) {
+        // Recording is best effort by design; the decision stands and is logged below.
+        logger.error("queueing the records of a decision failed", { error });
+      }
+    }
+    if (outcome.reviewed && options.logDecisions !== false) {
       const fields = decisionLogFields(input, outcome);
       const notable =
         outcome.event !== "allow" || outcome.breakglassMarker !== undefined || attestations.some((a) => a.outcome !== "created");

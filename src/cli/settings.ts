@@ -53,6 +53,21 @@ export function positiveInteger(what: string) {
     return n;
   };
 }
+const durationUnits: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/** A duration with its unit (`500ms`, `30s`, `5m`, `1h`), or `0`; in milliseconds. */
+export function duration(what: string) {
+  return (value: string): number => {
+    if (value.trim() === "0") return 0;
+    const match = /^(\d+)(ms|s|m|h)$/.exec(value.trim());
+    const unit = match === null ? undefined : durationUnits[match[2]!];
+    if (match === null || unit === undefined) {
+      throw invalidArgument(`${what} must be a duration such as 500ms, 30s, 5m or 1h (or 0), got ${JSON.stringify(value)}`);
+    }
+    return Number(match[1]) * unit;
+  };
+}
+
 export function oneOf<const T extends string>(what: string, values: readonly T[]) {
   return (value: string): T => {
     if (!(values as readonly string[]).includes(value)) {

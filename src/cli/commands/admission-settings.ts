@@ -21,7 +21,7 @@ export const policyDirSetting = setting({
   key: "policyDir",
   env: "SCRIBA_POLICY_DIR",
   valueName: "DIR",
-  description: "Directory of Kritis policy manifests (*.yaml, *.yml, *.json): AttestationAuthority, GenericAttestationPolicy, ImageSecurityPolicy, KritisConfig. Required.",
+  description: "Directory of Kritis policy manifests (*.yaml, *.yml, *.json): AttestationAuthority, GenericAttestationPolicy, ImageSecurityPolicy, KritisConfig.",
   parse: text,
 });
 

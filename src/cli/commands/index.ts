@@ -4,6 +4,7 @@
  * Every `scriba` subcommand, in the order `scriba --help` lists them.
  */
 import type { Command } from "../command.js";
+import { auditCommand } from "./audit.js";
 import { certsCommand } from "./certs.js";
 import { checkCommand } from "./check.js";
 import { noteCommand } from "./note.js";
@@ -17,6 +18,7 @@ export const commands: readonly Command[] = [
   serveCommand,
   webhookCommand,
   checkCommand,
+  auditCommand,
   signCommand,
   verifyCommand,
   noteCommand,

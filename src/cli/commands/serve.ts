@@ -121,7 +121,7 @@ const webhookListenSetting = setting({
   key: "webhook.listen",
   env: "SCRIBA_WEBHOOK_LISTEN",
   valueName: "HOST:PORT",
-  description: "With --policy-dir: where the in-process admission webhook serves HTTPS.",
+  description: "With --policy-dir or --policy-source kubernetes: where the in-process admission webhook serves HTTPS.",
   default: "127.0.0.1:8443",
   parse: (v) => parseListenAddress(v, "--webhook-listen"),
 });
@@ -152,8 +152,8 @@ export const serveCommand: Command = {
       "",
       "Serves grafeas.v1 (gRPC and REST, same port), grafeas.v1.project.Projects,",
       "the v1alpha1 paths of the 2017 walkthrough, /healthz and /readyz.",
-      "With --policy-dir (and --tls-cert/--tls-key), also serves the admission webhook",
-      "over HTTPS on --webhook-listen, reading metadata from this server in-process.",
+      "With --policy-dir or --policy-source kubernetes (and --tls-cert/--tls-key), also serves the",
+      "admission webhook over HTTPS on --webhook-listen, reading metadata from this server in-process.",
       "",
       "Options:",
       describeSettings({ ...specs, config: configFileSetting }),
@@ -163,7 +163,8 @@ export const serveCommand: Command = {
     const { values: settings } = readCommandSettings(args, specs, io.env);
     const logger = createLogger({ level: settings.logLevel ?? "info" });
     const storage = settings.storage!;
-    if (settings.policyDir !== undefined) {
+    const withWebhook = settings.policyDir !== undefined || settings.policySource === "kubernetes";
+    if (withWebhook) {
       required(settings.tlsCert, "tls-cert", "FILE (the webhook serves HTTPS)");
       required(settings.tlsKey, "tls-key", "FILE (the webhook serves HTTPS)");
     }
@@ -186,13 +187,12 @@ export const serveCommand: Command = {
     io.stdout(`scriba serving on ${server.address.host}:${server.address.port}\n`);
     let webhook: { url: string; close(): Promise<void> } | undefined;
     try {
-      if (settings.policyDir !== undefined) {
+      if (withWebhook) {
         webhook = await startPolicyWebhook({
           listen: settings.webhookListen!,
           tlsCert: settings.tlsCert!,
           tlsKey: settings.tlsKey!,
-          policyDir: settings.policyDir,
-          attestorKeys: settings.attestorKey ?? [],
+          settings,
           metadata: grafeasServiceMetadata(server.services.grafeas),
           logger: logger.child({ component: "admission-webhook" }),
         });

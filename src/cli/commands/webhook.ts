@@ -2,29 +2,35 @@
  * @module cli/commands/webhook
  *
  * `scriba webhook`: the validating admission webhook as its own process.
- * Loads the policy directory once, opens the metadata source (a Scriba
- * server, or an embedded store), reads the signing keys for attest-on-pass,
- * and serves AdmissionReviews over HTTPS until SIGINT/SIGTERM.
+ * Reads the policies (a directory once, or the cluster's Kritis objects live
+ * through the Kubernetes API), opens the metadata source (a Scriba server,
+ * or an embedded store), reads the signing keys for attest-on-pass, and
+ * serves AdmissionReviews, `/healthz`, `/readyz` and `/metrics` over HTTPS
+ * until SIGINT/SIGTERM, writing audit and deployment records and, with a
+ * Kubernetes API, re-checking running pods periodically
+ * (admission/webhook-runtime).
  *
- * Policy problems are logged at start (each also denies in its namespace,
+ * Policy problems are logged when read (each also denies in its namespace,
  * fail closed); unreadable files (policies, TLS material, keys) stop the
  * command with the file named.
  */
-import { createAdmissionHandler } from "../../admission/admission-handler.js";
-import { loadAttestorKeys, parseAttestorKeySpec, type AttestorKeySpec } from "../../admission/attestor-keys.js";
+import { loadAttestorKeys, parseAttestorKeySpec } from "../../admission/attestor-keys.js";
 import type { StoreOpener } from "../../admission/embedded-metadata.js";
 import { defaultStoreOpener, openMetadataSource } from "../../admission/embedded-metadata.js";
-import { readTlsFiles, startWebhookServer } from "../../admission/webhook-server.js";
+import type { MetadataSource } from "../../admission/metadata-source.js";
+import { createAdmissionMetrics } from "../../admission/admission-metrics.js";
+import { startAdmissionWebhook } from "../../admission/webhook-runtime.js";
+import { readTlsFiles } from "../../admission/webhook-server.js";
+import { PodClient } from "../../kube/pod-client.js";
 import type { Logger, LogLevel } from "../../logging/logger.js";
 import { createLogger } from "../../logging/logger.js";
-import { loadPolicyDirectory } from "../../policy/policy-documents.js";
-import type { PolicySet } from "../../policy/policy-set.js";
 import { parseListenAddress, type ListenAddress } from "../../server/listen-address.js";
-import type { MetadataSource } from "../../admission/metadata-source.js";
 import type { CliIO, Command } from "../command.js";
 import { exitCodes, untilAborted } from "../command.js";
+import type { SettingValues } from "../settings.js";
 import { configFileSetting, describeSettings, oneOf, readCommandSettings, required, setting, text } from "../settings.js";
-import { metadataLocation, metadataSettings, policyDirSetting } from "./admission-settings.js";
+import { metadataLocation, metadataSettings } from "./admission-settings.js";
+import { cacheSettingsOf, openPolicySource, policySourceSettings, recordSettingsOf, runtimeSettings } from "./admission-runtime-settings.js";
 
 const logLevels = ["debug", "info", "warn", "error"] as const satisfies readonly LogLevel[];
 
@@ -57,7 +63,7 @@ export const webhookSettings = {
     description: "PEM private key of the serving certificate. Required.",
     parse: text,
   }),
-  policyDir: policyDirSetting,
+  ...policySourceSettings,
   attestorKey: setting({
     flag: "attestor-key",
     key: "webhook.attestorKeys",
@@ -68,6 +74,7 @@ export const webhookSettings = {
     multiple: true,
     parse: parseAttestorKeySpec,
   }),
+  ...runtimeSettings,
 };
 
 const specs = {
@@ -89,45 +96,62 @@ export interface PolicyWebhookOptions {
   readonly listen: ListenAddress;
   readonly tlsCert: string;
   readonly tlsKey: string;
-  readonly policyDir: string;
-  readonly attestorKeys: readonly AttestorKeySpec[];
+  /** The webhook settings as read (policy source, records, caches, re-check). */
+  readonly settings: SettingValues<typeof webhookSettings>;
   readonly metadata: MetadataSource;
   readonly logger: Logger;
   readonly reviewTimeoutMs?: number | undefined;
 }
 
-/**
- * Loads the policies and keys and starts the HTTPS webhook over `metadata`:
- * what `scriba webhook` runs, and what `scriba serve --policy-dir` runs
- * beside the Grafeas API in one process.
- */
-export async function startPolicyWebhook(options: PolicyWebhookOptions) {
-  const { logger, metadata } = options;
-  const tls = await readTlsFiles(options.tlsCert, options.tlsKey);
-  const attestorKeys = await loadAttestorKeys(options.attestorKeys);
-  const policies = await loadPolicyDirectory(options.policyDir);
-  reportPolicies(policies, logger);
-  logger.info("metadata source", { source: metadata.description, attestorKeys: attestorKeys.keys.map((k) => `${k.namespace === undefined ? "" : `${k.namespace}/`}${k.name}`) });
-  const handler = createAdmissionHandler({ policies, metadata, logger, attestorKeys, reviewTimeoutMs: options.reviewTimeoutMs });
-  return startWebhookServer({ host: options.listen.host, port: options.listen.port, tls, handler, logger });
+export interface RunningPolicyWebhook {
+  readonly url: string;
+  close(): Promise<void>;
 }
 
-function reportPolicies(policies: PolicySet, logger: Logger): void {
-  const namespaces = [...policies.namespaces.values()];
-  logger.info("policies loaded", {
-    namespaces: namespaces.map((n) => n.namespace),
-    genericAttestationPolicies: namespaces.reduce((sum, n) => sum + n.genericAttestationPolicies.length, 0),
-    imageSecurityPolicies: namespaces.reduce((sum, n) => sum + n.imageSecurityPolicies.length, 0),
-    noPolicyDefault: policies.config.noPolicyDefault,
-  });
-  const problems = [...policies.clusterProblems, ...namespaces.flatMap((n) => n.problems)];
-  for (const problem of problems) {
-    logger.warn("invalid policy; its namespaces deny every reviewed image until it is fixed", {
-      namespace: problem.namespace ?? "(every namespace)",
-      problem: problem.message,
-    });
+/**
+ * Reads the policies and keys and starts the HTTPS webhook over `metadata`:
+ * what `scriba webhook` runs, and what `scriba serve` runs beside the
+ * Grafeas API in one process.
+ */
+export async function startPolicyWebhook(options: PolicyWebhookOptions): Promise<RunningPolicyWebhook> {
+  const { logger, metadata, settings } = options;
+  const tls = await readTlsFiles(options.tlsCert, options.tlsKey);
+  const attestorKeys = await loadAttestorKeys(settings.attestorKey ?? []);
+  const metrics = createAdmissionMetrics();
+  const { provider, kubeConfig } = await openPolicySource(settings, logger);
+  logger.info("metadata source", { source: metadata.description, attestorKeys: attestorKeys.keys.map((k) => `${k.namespace === undefined ? "" : `${k.namespace}/`}${k.name}`) });
+  const recheckIntervalMs = settings.recheckInterval ?? 3_600_000;
+  if (recheckIntervalMs > 0 && kubeConfig === undefined) {
+    logger.info("the re-check of running pods is off: no Kubernetes API is configured (--policy-source kubernetes or --kubeconfig)");
   }
-  for (const note of policies.notes) logger.info("policy note", { note: note.message });
+  try {
+    const webhook = await startAdmissionWebhook({
+      listen: options.listen,
+      tls,
+      policies: provider,
+      metadata,
+      logger,
+      attestorKeys,
+      reviewTimeoutMs: options.reviewTimeoutMs,
+      cache: cacheSettingsOf(settings),
+      records: recordSettingsOf(settings),
+      recheck:
+        kubeConfig === undefined || recheckIntervalMs === 0
+          ? undefined
+          : { intervalMs: recheckIntervalMs, pods: new PodClient(kubeConfig, { logger }) },
+      metrics,
+    });
+    return {
+      url: webhook.url,
+      async close() {
+        await webhook.close();
+        await provider.stop();
+      },
+    };
+  } catch (error) {
+    await provider.stop();
+    throw error;
+  }
 }
 
 export interface WebhookCommandOptions {
@@ -141,11 +165,14 @@ export function createWebhookCommand(options: WebhookCommandOptions = {}): Comma
     summary: "Serve the Kritis-style validating admission webhook over HTTPS",
     help: () =>
       [
-        "Usage: scriba webhook --tls-cert FILE --tls-key FILE --policy-dir DIR (--server URL | --storage SPEC) [options]",
+        "Usage: scriba webhook --tls-cert FILE --tls-key FILE (--policy-dir DIR | --policy-source kubernetes [--kubeconfig FILE])",
+        "                      (--server URL | --storage SPEC) [options]",
         "",
-        "Serves AdmissionReview admission.k8s.io/v1 and v1beta1 at POST /validate (and POST /), and GET /healthz.",
+        "Serves AdmissionReview admission.k8s.io/v1 and v1beta1 at POST /validate (and POST /),",
+        "GET /healthz, GET /readyz and GET /metrics (Prometheus).",
         "Reviews Pods (and pods/ephemeralcontainers), Deployments, ReplicaSets, StatefulSets, DaemonSets, Jobs,",
-        "CronJobs and ReplicationControllers on CREATE and UPDATE; see docs/admission.md for the rules.",
+        "CronJobs and ReplicationControllers on CREATE and UPDATE; see docs/admission.md for the rules and",
+        "docs/admission-production.md for live policies, records, caches, metrics and the re-check.",
         "",
         "Options:",
         describeSettings({ ...specs, config: configFileSetting }),
@@ -155,7 +182,6 @@ export function createWebhookCommand(options: WebhookCommandOptions = {}): Comma
       const { values, commandLine } = readCommandSettings(args, specs, io.env);
       const tlsCert = required(values.tlsCert, "tls-cert", "FILE");
       const tlsKey = required(values.tlsKey, "tls-key", "FILE");
-      const policyDir = required(values.policyDir, "policy-dir", "DIR");
       const listen = values.listen ?? parseListenAddress("0.0.0.0:8443");
       const location = await metadataLocation(values, commandLine);
       const logger = createLogger({ level: values.logLevel ?? "info", write: io.stderr, fields: { component: "admission-webhook" } });
@@ -166,8 +192,7 @@ export function createWebhookCommand(options: WebhookCommandOptions = {}): Comma
           listen,
           tlsCert,
           tlsKey,
-          policyDir,
-          attestorKeys: values.attestorKey ?? [],
+          settings: values,
           metadata,
           logger,
           reviewTimeoutMs: values.metadataTimeout,

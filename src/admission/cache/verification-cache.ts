@@ -1,0 +1,91 @@
+/**
+ * @module admission/cache/verification-cache
+ *
+ * The second admission cache: the **verdict** of verifying one authority's
+ * attestations for one image (admission/attestation-evidence), which costs a
+ * PGP or ECDSA verification per occurrence.
+ *
+ * The key is everything the verdict depends on:
+ *
+ * | part | what changes it |
+ * |---|---|
+ * | the authority's fingerprint (./authority-fingerprint.ts) | its name, `noteReference` or any public key |
+ * | the pinned image (`registry/path@sha256:…`) | another image or digest |
+ * | the answer's version (./answer-version.ts) | any change to the occurrences served: a new, removed or edited attestation |
+ *
+ * The policy set's version is deliberately not part of it: what a policy
+ * contributes to a verification is exactly its authorities, so a change to
+ * an unrelated policy (a threshold, an allowlist, another namespace) keeps
+ * every verdict, while rotating one authority's key re-verifies that
+ * authority only. The judgement that combines verdicts with policies is pure
+ * and cheap, and is never cached: a policy change takes effect on the next
+ * review.
+ *
+ * Verdicts also depend on the clock (a key or an attestation can expire), so
+ * each is kept for `ttlMs` (default 5 minutes) at most, in at most
+ * `maxEntries` (LRU). "Unavailable" evidence (the answer could not be had) is
+ * never a cached verdict: it is decided before this cache is asked.
+ * Concurrent verifications of the same key share one run.
+ */
+import type { AttestationAuthority } from "../../policy/crds/attestation-authority.js";
+import type { AdmissionMetrics } from "../admission-metrics.js";
+import type { AuthorityEvidence } from "../admission-evidence.js";
+import { answerVersion } from "./answer-version.js";
+import { authorityFingerprint } from "./authority-fingerprint.js";
+import type { CacheStats } from "./lru-ttl-cache.js";
+import { LruTtlCache } from "./lru-ttl-cache.js";
+
+export interface VerificationCacheOptions {
+  /** The longest a verdict is reused (default 300 000 ms; 0 turns the cache off). */
+  readonly ttlMs?: number;
+  /** The most verdicts kept (default 10 000). */
+  readonly maxEntries?: number;
+  readonly now?: () => number;
+  readonly metrics?: AdmissionMetrics | undefined;
+}
+
+export const defaultVerificationTtlMs = 300_000;
+
+export class VerificationCache {
+  readonly ttlMs: number;
+  readonly #cache: LruTtlCache<AuthorityEvidence>;
+  readonly #metrics: AdmissionMetrics | undefined;
+
+  constructor(options: VerificationCacheOptions = {}) {
+    this.ttlMs = options.ttlMs ?? defaultVerificationTtlMs;
+    this.#cache = new LruTtlCache({ maxEntries: options.maxEntries ?? 10_000, ...(options.now ? { now: options.now } : {}) });
+    this.#metrics = options.metrics;
+  }
+
+  /** The key of a verdict (see the module comment). */
+  static keyOf(authority: AttestationAuthority, pinned: string, occurrences: readonly unknown[]): string {
+    return `${authorityFingerprint(authority)}\n${pinned}\n${answerVersion(occurrences)}`;
+  }
+
+  /** The cached verdict for these occurrences, or the one `verify` reaches (shared with concurrent callers). */
+  verdict(
+    authority: AttestationAuthority,
+    pinned: string,
+    occurrences: readonly unknown[],
+    verify: () => Promise<AuthorityEvidence>,
+  ): Promise<AuthorityEvidence> {
+    if (this.ttlMs <= 0) return this.#run(verify);
+    const { value, result } = this.#cache.getOrLoad(VerificationCache.keyOf(authority, pinned, occurrences), () => this.#run(verify), () => this.ttlMs);
+    this.#metrics?.cacheRequests.inc({ cache: "verification", result });
+    return value;
+  }
+
+  clear(): void {
+    this.#cache.clear();
+  }
+
+  stats(): CacheStats {
+    return this.#cache.stats();
+  }
+
+  async #run(verify: () => Promise<AuthorityEvidence>): Promise<AuthorityEvidence> {
+    const evidence = await verify();
+    this.#metrics?.verifications.inc({ status: evidence.status });
+    return evidence;
+  }
+}
