@@ -194,6 +194,7 @@ export const serveCommand: Command = {
           tlsKey: settings.tlsKey!,
           settings,
           metadata: grafeasServiceMetadata(server.services.grafeas),
+          metadataInProcess: true,
           logger: logger.child({ component: "admission-webhook" }),
         });
         io.stdout(`scriba admission webhook on ${webhook.url}\n`);

@@ -99,6 +99,13 @@ export interface PolicyWebhookOptions {
   /** The webhook settings as read (policy source, records, caches, re-check). */
   readonly settings: SettingValues<typeof webhookSettings>;
   readonly metadata: MetadataSource;
+  /**
+   * The metadata is read in-process (`scriba serve`): reading it costs
+   * microseconds, so answers are never reused and a just-uploaded attestation
+   * counts at once. Verification verdicts are still cached (they are keyed by
+   * the occurrences themselves, so they are never stale).
+   */
+  readonly metadataInProcess?: boolean;
   readonly logger: Logger;
   readonly reviewTimeoutMs?: number | undefined;
 }
@@ -133,7 +140,9 @@ export async function startPolicyWebhook(options: PolicyWebhookOptions): Promise
       logger,
       attestorKeys,
       reviewTimeoutMs: options.reviewTimeoutMs,
-      cache: cacheSettingsOf(settings),
+      cache: options.metadataInProcess
+        ? { ...cacheSettingsOf(settings), answerTtlMs: 0, negativeAnswerTtlMs: 0 }
+        : cacheSettingsOf(settings),
       records: recordSettingsOf(settings),
       recheck:
         kubeConfig === undefined || recheckIntervalMs === 0
