@@ -182,6 +182,7 @@ export async function alternate(
 function describe(m: Measurement): string {
   const cpu = m.cpuMicrosPerOp === undefined ? "" : `, ${m.cpuMicrosPerOp.toFixed(0)} µs CPU/op`;
   const busy = m.utilization === undefined ? "" : `, core ${Math.round(m.utilization * 100)}%`;
+  const client = m.clientUtilization === undefined ? "" : `, client core ${Math.round(m.clientUtilization * 100)}%`;
   const errors = m.errors > 0 ? `, ${m.errors} ERRORS` : "";
-  return `${m.rate.toFixed(0)}/s p50 ${m.latency.p50Ms.toFixed(3)} ms p99 ${m.latency.p99Ms.toFixed(3)} ms${cpu}${busy}${errors}`;
+  return `${m.rate.toFixed(0)}/s p50 ${m.latency.p50Ms.toFixed(3)} ms p99 ${m.latency.p99Ms.toFixed(3)} ms${cpu}${busy}${client}${errors}`;
 }

@@ -1,6 +1,11 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer, type Server } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { Server as GrpcServer } from "@grpc/grpc-js";
 import { startBareGrpc } from "../servers/bare-grpc.js";
 import { runGrpcLoad } from "./grpc-load.js";
@@ -76,6 +81,65 @@ describe("the Node load generators", () => {
     const outcome = await runHttpLoad({ ...burst([{ method: "GET", path: "/ok" }], 1), burst: undefined, warmupSeconds: 0.2, durationSeconds: 0.3 });
     assert.ok(outcome.completed > 0);
     assert.ok(outcome.windowSeconds >= 0.29 && outcome.windowSeconds < 0.5, `window ${outcome.windowSeconds}`);
+  });
+
+  test("connections are spread over several targets (replicas)", async () => {
+    const hits = [0, 0];
+    const servers = hits.map((_, i) =>
+      createServer((_req, res) => {
+        hits[i]! += 1;
+        res.end("ok");
+      }),
+    );
+    const urls = await Promise.all(
+      servers.map(
+        (server) =>
+          new Promise<string>((resolve) =>
+            server.listen(0, "127.0.0.1", () => {
+              const address = server.address();
+              resolve(`http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}`);
+            }),
+          ),
+      ),
+    );
+    try {
+      const outcome = await runHttpLoad({ ...burst([{ method: "GET", path: "/" }], 40), url: urls[0]!, extraUrls: [urls[1]!] });
+      assert.equal(outcome.errors, 0);
+      assert.ok(hits[0]! > 0 && hits[1]! > 0, `hits ${hits.join(", ")}`);
+      assert.equal(hits[0]! + hits[1]!, 40);
+    } finally {
+      for (const server of servers) server.close();
+    }
+  });
+
+  test("HTTPS targets work with a throw-away certificate", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "scriba-bench-tls-"));
+    try {
+      const made = spawnSync("openssl", [
+        "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+        "-subj", "/CN=127.0.0.1", "-days", "1", "-keyout", join(dir, "key.pem"), "-out", join(dir, "cert.pem"),
+      ]);
+      assert.equal(made.status, 0, made.stderr?.toString());
+      const server = createHttpsServer(
+        { key: readFileSync(join(dir, "key.pem")), cert: readFileSync(join(dir, "cert.pem")) },
+        (_req, res) => res.end("secure"),
+      );
+      await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+      const address = server.address();
+      try {
+        const outcome = await runHttpLoad({
+          ...burst([{ method: "GET", path: "/" }], 10),
+          url: `https://127.0.0.1:${typeof address === "object" && address ? address.port : 0}`,
+          insecureTls: true,
+        });
+        assert.equal(outcome.completed, 10);
+        assert.equal(outcome.errors, 0);
+      } finally {
+        server.close();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test("gRPC calls succeed with grpc-status 0 and fail on an unknown method", async () => {

@@ -17,6 +17,7 @@ import { join } from "node:path";
 import { BenchChild } from "./child-process.js";
 import type { HttpLoadSpec, LoadOutcome } from "./load-spec.js";
 import type { WindowEvents } from "./load-window.js";
+import { processCpuSeconds } from "./process-cpu.js";
 
 /** The wrk executable on PATH and its version line, or undefined. */
 export function findWrk(): { readonly path: string; readonly version: string } | undefined {
@@ -94,16 +95,26 @@ interface WrkDone {
   readonly mean: number;
 }
 
-async function runOnce(spec: HttpLoadSpec, script: string, seconds: number, cpus: string | undefined): Promise<WrkDone> {
+interface WrkRun {
+  readonly done: WrkDone;
+  /** wrk's own CPU seconds, read as it reports (it may already have exited). */
+  readonly cpuSeconds: number | undefined;
+}
+
+async function runOnce(spec: HttpLoadSpec, script: string, seconds: number, cpus: string | undefined): Promise<WrkRun> {
   const wholeSeconds = Math.max(1, Math.round(seconds));
   const child = BenchChild.spawn(
     "wrk",
     ["-t1", `-c${spec.connections}`, `-d${wholeSeconds}s`, "--timeout", "10s", "-s", script, spec.url],
     { name: "wrk", cpus },
   );
+  let cpuSeconds: number | undefined;
+  child.onLine((line) => {
+    if ("wrkDone" in line) cpuSeconds = processCpuSeconds(child.pid);
+  });
   const line = await child.waitForLine("stdout", (l) => "wrkDone" in l, (wholeSeconds + 30) * 1000);
   await child.finished();
-  return line["wrkDone"] as WrkDone;
+  return { done: line["wrkDone"] as WrkDone, cpuSeconds };
 }
 
 /**
@@ -122,7 +133,7 @@ export async function runWrkLoad(
   writeFileSync(script, wrkScript(spec));
   if (spec.warmupSeconds > 0) await runOnce(spec, script, spec.warmupSeconds, cpus);
   events.opened?.();
-  const done = await runOnce(spec, script, spec.durationSeconds, cpus);
+  const { done, cpuSeconds } = await runOnce(spec, script, spec.durationSeconds, cpus);
   events.closed?.();
   const errors = done.status + done.connect + done.read + done.write + done.timeout;
   const samples: string[] = [];
@@ -138,5 +149,6 @@ export async function runWrkLoad(
     errorSamples: samples,
     windowSeconds: done.durationMicros / 1e6,
     percentilesMs: { p50: ms(done.p50), p90: ms(done.p90), p99: ms(done.p99), max: ms(done.max), mean: ms(done.mean) },
+    clientUtilization: cpuSeconds === undefined ? undefined : cpuSeconds / (done.durationMicros / 1e6),
   };
 }
