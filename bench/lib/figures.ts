@@ -8,7 +8,7 @@
  * apart at most), and the verdict compares it, or Scriba's p99, with the
  * issue's target.
  */
-import { loadavg } from "node:os";
+import { availableParallelism, loadavg } from "node:os";
 import type { Measurement } from "./load-runner.js";
 import { spreadOf, type Spread } from "./stats.js";
 
@@ -148,6 +148,14 @@ export function makeFigure(definition: FigureDefinition, rounds: Rounds, extraNo
     notes.push(
       `a measured process used less than its whole core (Scriba ${pct(ours.utilization)}, baseline ${pct(baseline.utilization)}): ` +
         "other processes had the CPU, or the client or the disk set the pace; see the CPU ratio",
+    );
+  }
+  const busiest = rounds.loadAverage === undefined ? 0 : Math.max(...rounds.loadAverage);
+  // The run itself keeps about two processes busy (server and client); more means other work.
+  if (busiest > availableParallelism() + 1) {
+    notes.push(
+      `other work shared the machine (load average up to ${busiest.toFixed(1)} on ${availableParallelism()} CPUs): ` +
+        "latency percentiles include waiting for a CPU, and rates are lower than on an idle machine",
     );
   }
   return { ...definition, ours, baseline, ratio, cpuRatio, verdict, cpuVerdict, loadAverage: rounds.loadAverage, notes };
