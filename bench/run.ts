@@ -1,12 +1,13 @@
 /**
  * @module bench/run
  *
- * `npm run bench`: compiles the project (src and bench, with the same
- * compiler settings as `npm run build`, into .bench/build so a dist/ in use is
- * never touched), then runs the selected suites, each figure beside its
- * baseline in alternating rounds, with the server and the load generator
- * pinned to different CPUs. Prints a table and the markdown rows of
- * docs/benchmarks.md, and writes every measurement to bench/results/.
+ * The entry point of `npm run bench`, which first compiles src and bench with
+ * the compiler settings of `npm run build` into .bench/build (so a dist/ in
+ * use is never touched) and runs this file from there. Runs the selected
+ * suites, each figure beside its baseline in alternating rounds, with the
+ * server and the load generator pinned to different CPUs; prints a table and
+ * the markdown rows of docs/benchmarks.md, and writes every measurement to
+ * bench/results/.
  */
 import { mkdirSync, rmSync } from "node:fs";
 import { availableParallelism } from "node:os";

@@ -48,10 +48,6 @@ class Connection {
     this.#idle = idle;
   }
 
-  get inFlight(): boolean {
-    return this.#inFlight;
-  }
-
   connect(): Promise<void> {
     const url = this.#target.url;
     const port = Number(url.port || (url.protocol === "https:" ? 443 : 80));
