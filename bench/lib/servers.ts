@@ -1,0 +1,68 @@
+/**
+ * @module bench/lib/servers
+ *
+ * Starts the servers a figure compares, each in its own process on the
+ * server CPU: Scriba as the real `scriba serve` executable from the compiled
+ * build (the same code and flags `npm start` runs), and the baselines through
+ * the harness's server worker.
+ */
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { BaselineServerSpec } from "../workers/server.js";
+import { BenchChild } from "./child-process.js";
+
+export interface RunningServer {
+  readonly name: string;
+  readonly pid: number;
+  /** `http://127.0.0.1:PORT` */
+  readonly url: string;
+  stop(): Promise<void>;
+}
+
+/** The compiled `scriba` entry point (`src/cli/main.js` next to the compiled harness). */
+export const scribaMain = fileURLToPath(new URL("../../src/cli/main.js", import.meta.url));
+
+export interface ScribaServeOptions {
+  readonly name: string;
+  /** A `--storage` value: `sqlite:PATH`, `memory`, `postgres://…`. */
+  readonly storage: string;
+  readonly sqliteSynchronous?: "FULL" | "NORMAL" | undefined;
+  /** More `scriba serve` flags (page token key, limits). */
+  readonly extraArgs?: readonly string[] | undefined;
+  readonly cpus: string | undefined;
+  /** Options for Node itself, e.g. from SuiteContext.profileArgs. */
+  readonly nodeArgs?: readonly string[] | undefined;
+}
+
+export async function startScribaServe(options: ScribaServeOptions): Promise<RunningServer> {
+  const args = [
+    ...(options.nodeArgs ?? []),
+    scribaMain,
+    "serve",
+    "--listen",
+    "127.0.0.1:0",
+    "--storage",
+    options.storage,
+    ...(options.sqliteSynchronous ? ["--sqlite-synchronous", options.sqliteSynchronous] : []),
+    ...(options.extraArgs ?? []),
+  ];
+  const child = BenchChild.spawn(process.execPath, args, { name: options.name, cpus: options.cpus });
+  const line = await child.waitForLine("stderr", (l) => l["msg"] === "scriba serving", 60_000);
+  const address = line["address"] as { host: string; port: number };
+  return { name: options.name, pid: child.pid, url: `http://${address.host}:${address.port}`, stop: () => child.stop() };
+}
+
+export async function startBaselineServer(
+  name: string,
+  spec: BaselineServerSpec,
+  cpus: string | undefined,
+  workDir: string,
+): Promise<RunningServer> {
+  const specFile = join(workDir, `server-${spec.kind}-${Date.now()}.json`);
+  writeFileSync(specFile, JSON.stringify(spec));
+  const child = BenchChild.worker("server", [specFile], { name, cpus });
+  const line = await child.waitForLine("stdout", (l) => "listening" in l, 60_000);
+  const address = line["listening"] as { host: string; port: number };
+  return { name, pid: child.pid, url: `http://${address.host}:${address.port}`, stop: () => child.stop() };
+}
