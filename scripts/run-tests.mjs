@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Runs every *.test.ts under src/ and test/ with node:test and tsx.
+// Runs every *.test.ts under src/, test/ and bench/ with node:test and tsx.
 // Node 20 does not expand globs for --test, so the files are listed here; a
 // run that finds no test file fails instead of passing with zero tests.
 import { spawnSync } from "node:child_process";
@@ -26,7 +26,7 @@ function find(dir) {
 }
 
 const only = process.argv.slice(2);
-const files = (only.length > 0 ? only : [...find("src"), ...find("test")]).sort();
+const files = (only.length > 0 ? only : [...find("src"), ...find("test"), ...find("bench")]).sort();
 if (files.length === 0) {
   console.error("run-tests: no *.test.ts files found");
   process.exit(1);
