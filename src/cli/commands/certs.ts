@@ -51,7 +51,7 @@ function required(value: string | undefined, flag: string): string {
 
 export const certsCommand: Command = {
   name: "certs",
-  summary: "create the webhook's CA and TLS serving certificate",
+  summary: "Create the webhook's CA and TLS serving certificate",
   help: () => usage,
   async run(args: readonly string[], io: CliIO): Promise<number> {
     let values;

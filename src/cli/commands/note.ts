@@ -43,7 +43,7 @@ ${describeConnection()}
 
 export const noteCommand: Command = {
   name: "note",
-  summary: "create, get, list or delete notes",
+  summary: "Create, get, list or delete notes",
   help: () => usage,
   async run(args, io) {
     const { values, positionals } = parseCommandLine(args, connectionSettings, { positionals: true, flags: resourceFlagOptions });

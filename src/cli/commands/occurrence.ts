@@ -46,7 +46,7 @@ ${describeConnection()}
 
 export const occurrenceCommand: Command = {
   name: "occurrence",
-  summary: "create, get, list or delete occurrences",
+  summary: "Create, get, list or delete occurrences",
   help: () => usage,
   async run(args, io) {
     const { values, positionals } = parseCommandLine(args, connectionSettings, {

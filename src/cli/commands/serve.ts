@@ -145,7 +145,7 @@ function postgresOptions(values: SettingValues<typeof postgresSettings>): Postgr
 
 export const serveCommand: Command = {
   name: "serve",
-  summary: "Run the Grafeas API server (gRPC and REST on one port), optionally with the admission webhook.",
+  summary: "Run the Grafeas API server (gRPC and REST on one port), optionally with the admission webhook",
   help: () =>
     [
       "Usage: scriba serve [options]",

@@ -245,7 +245,7 @@ function textOf(outcome: SignOutcome): string {
 
 export const signCommand: Command = {
   name: "sign",
-  summary: "sign an image by digest and upload the attestation occurrence",
+  summary: "Sign an image by digest and upload the attestation occurrence",
   help: () => usage,
   async run(args, io) {
     const { values } = parseCommandLine(args, connectionSettings, { flags });

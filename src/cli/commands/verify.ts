@@ -163,7 +163,7 @@ function textOf(image: string, note: string, reports: readonly OccurrenceReport[
 
 export const verifyCommand: Command = {
   name: "verify",
-  summary: "verify an image's attestations on a note with given public keys",
+  summary: "Verify an image's attestations on a note with given public keys",
   help: () => usage,
   async run(args, io) {
     const { values } = parseCommandLine(args, connectionSettings, { flags });
