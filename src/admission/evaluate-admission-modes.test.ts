@@ -197,7 +197,7 @@ describe("when the metadata server cannot be asked", () => {
     const { decision, message } = await evaluateWith(attested(), policySet(qaAuthority, requireQa()), unreachable);
     assert.equal(decision.allowed, false);
     assert.ok(message.includes("the metadata server could not be asked about"), message);
-    assert.ok(message.includes("cannot reach http://127.0.0.1:9"), message);
+    assert.ok(message.includes("cannot reach the Grafeas server at http://127.0.0.1:9"), message);
   });
 
   test("with metadataFailurePolicy: Ignore the image is admitted with a warning", async () => {

@@ -124,7 +124,7 @@ export {
   probeProject,
 } from "./metadata-source.js";
 export { type GrafeasServiceMetadataOptions, grafeasServiceMetadata } from "./grafeas-service-metadata.js";
-export { type RestMetadataOptions, parseServerUrl, restMetadata } from "./rest-metadata.js";
+export { type RestMetadataOptions, restMetadata } from "./rest-metadata.js";
 export {
   type MetadataLocation,
   type StoreOpener,

@@ -3,205 +3,74 @@
  *
  * The metadata port over the grafeas.v1 REST mapping of a Scriba (or any
  * Grafeas v1) server, for a webhook running as its own process
- * (`--server https://scriba.example:8443`):
+ * (`--server https://scriba.example:8443 [--server-ca ca.crt]`). The requests
+ * are the {@link GrafeasRestClient}'s, the one REST client of the project:
  *
- * | need | request |
+ * | need | client call (request) |
  * |---|---|
- * | attestations | `GET /v1/projects/P/notes/N/occurrences?filter=…&pageSize=…&pageToken=…` |
- * | vulnerabilities | `GET /v1/projects/P/occurrences?filter=…&pageSize=…&pageToken=…` |
- * | attest-on-pass, records | `POST /v1/projects/P/notes?noteId=N`, `POST /v1/projects/P/occurrences` |
- * | re-check | `GET /v1/projects/P/occurrences?filter=…`, `PATCH /v1/projects/P/occurrences/O?updateMask=…` |
- * | readiness | `GET /v1/projects/P/notes?pageSize=1` (a Grafeas NOT_FOUND counts as an answer) |
+ * | attestations | `listAllNoteOccurrences` (`GET /v1/projects/P/notes/N/occurrences?filter=…`) |
+ * | vulnerabilities | `listAllOccurrences` (`GET /v1/projects/P/occurrences?filter=…`) |
+ * | attest-on-pass, records | `createNote`, `createOccurrence` (`POST …/notes?noteId=N`, `POST …/occurrences`) |
+ * | re-check | `listAllOccurrences`, `updateOccurrence` (`PATCH …/occurrences/O?updateMask=…`) |
+ * | readiness | `listNotes` (`GET /v1/projects/P/notes?pageSize=1`; a Grafeas NOT_FOUND counts as an answer) |
  *
- * node:http(s) rather than fetch, so a private CA (`--server-ca`) can be
- * trusted without touching the process-wide trust store. Every call has a
- * timeout, every listing a page bound, every reply a size bound; whatever
- * goes wrong becomes UNAVAILABLE (or DEADLINE_EXCEEDED) with a message that
- * says which server and why, never a hang. A 404 counts as "no such note or
- * project" only when the body is a Google-style error saying NOT_FOUND; a
- * bare 404 means the URL is not a Grafeas server, which must not read as "no
- * attestations".
+ * The client brings the private CA, the bearer token, a timeout per call, a
+ * page bound per listing and a size bound per reply; it reads a 404 as
+ * NOT_FOUND only when the body is a Grafeas error saying so, so a URL that is
+ * not a Grafeas server never reads as "no attestations". This adapter adds
+ * the port's error contract: an absent note or project is an empty listing,
+ * an existing note is `"exists"`, and whatever else stops an answer is
+ * UNAVAILABLE (DEADLINE_EXCEEDED for a timeout or the caller's deadline) with
+ * a message that says what was asked and which server failed to answer it.
  */
-import { request as httpRequest } from "node:http";
-import { request as httpsRequest } from "node:https";
-import type { IncomingMessage } from "node:http";
-import { ScribaError, invalidArgument } from "../errors.js";
+import { type JsonValue, toJson } from "@bufbuild/protobuf";
+import { type ListAllOptions, GrafeasRestClient, type GrafeasRestClientOptions } from "../client/grafeas-rest-client.js";
+import { ServerReplyError } from "../client/rest-error.js";
+import { ScribaError } from "../errors.js";
+import { NoteSchema, type Occurrence, OccurrenceSchema } from "../gen/grafeas/v1/grafeas_pb.js";
+import { grafeasRegistry, messageFromJson } from "../grafeas/proto-json.js";
+import { projectName } from "../grafeas/resource-names.js";
 import type { JsonObject } from "../policy/crds/field-reader.js";
-import { parseOccurrenceName } from "../grafeas/resource-names.js";
 import type { ListCallOptions, MetadataSource, NoteCreation } from "./metadata-source.js";
 import { defaultMaxPages, probeProject } from "./metadata-source.js";
 import { resourceUriFilter, vulnerabilityFilter } from "./resource-uris.js";
 
-export interface RestMetadataOptions {
-  /** `http(s)://host:port`, optionally with a path prefix. */
-  readonly baseUrl: string;
-  /** PEM CA certificate(s) to trust for an https server. */
-  readonly ca?: string | undefined;
-  /** Sent as `Authorization: Bearer …` when given. */
-  readonly bearerToken?: string | undefined;
-  /** Per HTTP call (default 5000 ms). */
-  readonly timeoutMs?: number;
-  readonly pageSize?: number;
-  readonly maxPages?: number;
-  /** Largest reply body read (default 32 MiB). */
-  readonly maxResponseBytes?: number;
+export interface RestMetadataOptions extends Omit<GrafeasRestClientOptions, "signal"> {
+  /** Occurrences asked for per page (default 1000). Defaults here: 5000 ms per call, 20 pages, 32 MiB per reply. */
+  readonly pageSize?: number | undefined;
 }
 
-interface HttpReply {
-  readonly status: number;
-  readonly body: unknown;
-  readonly isJson: boolean;
-}
+const hasCode = (error: unknown, code: ScribaError["code"]): error is ScribaError => error instanceof ScribaError && error.code === code;
 
-type Json = Record<string, unknown>;
-
-const isObject = (value: unknown): value is Json =>
-  typeof value === "object" && value !== null && !Array.isArray(value);
-
-/** `projects/p/notes/n` → `projects/p/notes/n` with each segment escaped. */
-const escapePath = (name: string) => name.split("/").map(encodeURIComponent).join("/");
-
-/** The Google error body's status (`NOT_FOUND`) and message, when there is one. */
-function googleError(body: unknown): { status: string | undefined; message: string | undefined } {
-  const error = isObject(body) ? body["error"] : undefined;
-  if (!isObject(error)) return { status: undefined, message: undefined };
-  const status = typeof error["status"] === "string" ? error["status"] : undefined;
-  const message = typeof error["message"] === "string" ? error["message"].slice(0, 300) : undefined;
-  return { status, message };
-}
-
-/** Parses and checks `--server`; throws INVALID_ARGUMENT for anything but http(s) URLs. */
-export function parseServerUrl(text: string): URL {
-  let url: URL;
-  try {
-    url = new URL(text);
-  } catch {
-    throw invalidArgument(`--server must be an http:// or https:// URL, got ${JSON.stringify(text)}`);
-  }
-  if (url.protocol !== "http:" && url.protocol !== "https:") {
-    throw invalidArgument(`--server must be an http:// or https:// URL, got ${JSON.stringify(text)}`);
-  }
-  if (url.username !== "" || url.password !== "") {
-    throw invalidArgument("--server must not carry credentials in the URL");
-  }
-  if (url.search !== "" || url.hash !== "") throw invalidArgument("--server must not have a query or fragment");
-  return url;
-}
+const occurrenceJson = (occurrence: Occurrence): unknown => toJson(OccurrenceSchema, occurrence, { registry: grafeasRegistry });
 
 export function restMetadata(options: RestMetadataOptions): MetadataSource {
-  const base = parseServerUrl(options.baseUrl);
-  const prefix = base.pathname.replace(/\/+$/, "");
-  const timeoutMs = options.timeoutMs ?? 5000;
+  const client = new GrafeasRestClient({
+    ...options,
+    timeoutMs: options.timeoutMs ?? 5000,
+    maxPages: options.maxPages ?? defaultMaxPages,
+    maxResponseBytes: options.maxResponseBytes ?? 32 * 1024 * 1024,
+  });
   const pageSize = options.pageSize ?? 1000;
-  const maxPages = options.maxPages ?? defaultMaxPages;
-  const maxBytes = options.maxResponseBytes ?? 32 * 1024 * 1024;
-  const server = base.origin;
+  const server = client.baseUrl;
 
-  function send(method: "GET" | "POST" | "PATCH", path: string, body: unknown, signal: AbortSignal | undefined): Promise<HttpReply> {
-    const url = new URL(`${prefix}${path}`, base);
-    const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body), "utf8");
-    const headers: Record<string, string> = { accept: "application/json" };
-    if (payload !== undefined) {
-      headers["content-type"] = "application/json";
-      headers["content-length"] = String(payload.length);
+  /** What stopped `what`, as the port reports it. The client's own failures name the server already. */
+  function unavailable(what: string, error: unknown): ScribaError {
+    const failure = ScribaError.from(error);
+    if (failure.code === "CANCELLED") {
+      return new ScribaError("DEADLINE_EXCEEDED", `${what}: the request deadline passed before ${server} answered`, { cause: error });
     }
-    if (options.bearerToken !== undefined) headers["authorization"] = `Bearer ${options.bearerToken}`;
-    const open = url.protocol === "https:" ? httpsRequest : httpRequest;
-    return new Promise<HttpReply>((resolve, reject) => {
-      if (signal?.aborted) {
-        reject(new ScribaError("DEADLINE_EXCEEDED", `${server}: the request deadline passed`));
-        return;
-      }
-      const request = open(url, {
-        method,
-        headers,
-        timeout: timeoutMs,
-        ...(options.ca === undefined ? {} : { ca: options.ca }),
-      });
-      const onAbort = () => request.destroy(new ScribaError("DEADLINE_EXCEEDED", `${server}: the request deadline passed`));
-      signal?.addEventListener("abort", onAbort, { once: true });
-      const done = () => signal?.removeEventListener("abort", onAbort);
-      request.on("timeout", () =>
-        request.destroy(new ScribaError("DEADLINE_EXCEEDED", `${server} did not answer within ${timeoutMs} ms`)),
-      );
-      request.on("error", (error: NodeJS.ErrnoException) => {
-        done();
-        reject(
-          error instanceof ScribaError
-            ? error
-            : new ScribaError("UNAVAILABLE", `cannot reach ${server}: ${error.code ?? error.message}`, { cause: error }),
-        );
-      });
-      request.on("response", (response: IncomingMessage) => {
-        const chunks: Buffer[] = [];
-        let size = 0;
-        response.on("data", (chunk: Buffer) => {
-          size += chunk.length;
-          if (size > maxBytes) {
-            response.destroy();
-            request.destroy(new ScribaError("UNAVAILABLE", `${server} sent a reply larger than ${maxBytes} bytes`));
-            return;
-          }
-          chunks.push(chunk);
-        });
-        response.on("error", (error) => request.destroy(error));
-        response.on("end", () => {
-          done();
-          const text = Buffer.concat(chunks).toString("utf8");
-          const isJson = /^application\/json\b/i.test(response.headers["content-type"] ?? "");
-          let parsed: unknown = undefined;
-          if (isJson && text !== "") {
-            try {
-              parsed = JSON.parse(text);
-            } catch {
-              reject(new ScribaError("UNAVAILABLE", `${server} sent a reply that is not valid JSON`));
-              return;
-            }
-          }
-          resolve({ status: response.statusCode ?? 0, body: parsed, isJson });
-        });
-      });
-      request.end(payload);
-    });
+    const reason = failure instanceof ServerReplyError ? `${server} answered HTTP ${failure.replyStatus}: ${failure.message}` : failure.message;
+    return new ScribaError(failure.code === "DEADLINE_EXCEEDED" ? "DEADLINE_EXCEEDED" : "UNAVAILABLE", `${what}: ${reason}`, { cause: error });
   }
 
-  /** A reply that is not 2xx, as the error the port promises. */
-  function failure(reply: HttpReply, what: string): ScribaError {
-    const { status, message } = googleError(reply.body);
-    if (reply.status === 404 && status === "NOT_FOUND") return new ScribaError("NOT_FOUND", message ?? "not found");
-    if (reply.status === 409 && status === "ALREADY_EXISTS") return new ScribaError("ALREADY_EXISTS", message ?? "exists");
-    const detail = message === undefined ? "" : `: ${message}`;
-    if (reply.status === 404) {
-      return new ScribaError("UNAVAILABLE", `${what}: ${server} answered 404 without a Grafeas error; is it a Grafeas v1 server?`);
-    }
-    return new ScribaError("UNAVAILABLE", `${what}: ${server} answered HTTP ${reply.status}${detail}`);
-  }
-
-  async function allPages(what: string, path: string, filter: string, call: ListCallOptions | undefined) {
-    const occurrences: unknown[] = [];
-    const pageLimit = call?.maxPages ?? maxPages;
-    let token = "";
-    for (let pages = 0; ; pages += 1) {
-      if (pages === pageLimit) {
-        throw new ScribaError("UNAVAILABLE", `${what}: more than ${pageLimit} pages of ${pageSize} occurrences; refusing to read further`);
-      }
-      const query = new URLSearchParams({ filter, pageSize: String(pageSize) });
-      if (token !== "") query.set("pageToken", token);
-      const reply = await send("GET", `${path}?${query.toString()}`, undefined, call?.signal);
-      if (reply.status < 200 || reply.status > 299) {
-        const error = failure(reply, what);
-        if (error.code === "NOT_FOUND") return [];
-        throw error;
-      }
-      const body = reply.body;
-      const list = isObject(body) ? (body["occurrences"] ?? []) : undefined;
-      const next = isObject(body) ? (body["nextPageToken"] ?? "") : undefined;
-      if (!Array.isArray(list) || typeof next !== "string") {
-        throw new ScribaError("UNAVAILABLE", `${what}: ${server} sent a reply that is not a list of occurrences`);
-      }
-      occurrences.push(...(list as unknown[]));
-      if (next === "") return occurrences;
-      token = next;
+  async function listing(what: string, call: ListCallOptions | undefined, list: (options: ListAllOptions) => Promise<Occurrence[]>) {
+    try {
+      const occurrences = await list({ pageSize, maxPages: call?.maxPages, signal: call?.signal });
+      return occurrences.map(occurrenceJson);
+    } catch (error) {
+      if (hasCode(error, "NOT_FOUND")) return [];
+      throw unavailable(what, error);
     }
   }
 
@@ -209,67 +78,57 @@ export function restMetadata(options: RestMetadataOptions): MetadataSource {
     description: server,
 
     noteOccurrences(noteName, resourceUris, call) {
-      return allPages(
-        `listing the occurrences of ${noteName}`,
-        `/v1/${escapePath(noteName)}/occurrences`,
-        resourceUriFilter(resourceUris),
-        call,
-      );
+      const filter = resourceUriFilter(resourceUris);
+      return listing(`listing the occurrences of ${noteName}`, call, (list) => client.listAllNoteOccurrences(noteName, { ...list, filter }));
     },
 
     vulnerabilityOccurrences(project, resourceUris, call) {
-      return allPages(
-        `listing the vulnerabilities in projects/${project}`,
-        `/v1/projects/${encodeURIComponent(project)}/occurrences`,
-        vulnerabilityFilter(resourceUris),
-        call,
-      );
-    },
-
-    async createNote(project, noteId, note: JsonObject, call): Promise<NoteCreation> {
-      const what = `creating note ${noteId} in projects/${project}`;
-      const path = `/v1/projects/${encodeURIComponent(project)}/notes?${new URLSearchParams({ noteId }).toString()}`;
-      const reply = await send("POST", path, note, call?.signal);
-      if (reply.status >= 200 && reply.status <= 299) return "created";
-      const error = failure(reply, what);
-      if (error.code === "ALREADY_EXISTS") return "exists";
-      throw error;
-    },
-
-    async createOccurrence(project, occurrence: JsonObject, call) {
-      const what = `creating an occurrence in projects/${project}`;
-      const reply = await send("POST", `/v1/projects/${encodeURIComponent(project)}/occurrences`, occurrence, call?.signal);
-      if (reply.status >= 200 && reply.status <= 299) return reply.body;
-      const error = failure(reply, what);
-      throw error.code === "UNAVAILABLE" ? error : new ScribaError("UNAVAILABLE", `${what}: ${error.message}`);
+      const filter = vulnerabilityFilter(resourceUris);
+      const parent = projectName(project);
+      return listing(`listing the vulnerabilities in ${parent}`, call, (list) => client.listAllOccurrences(parent, { ...list, filter }));
     },
 
     listOccurrences(project, filter, call) {
-      return allPages(
-        `listing the occurrences in projects/${project}`,
-        `/v1/projects/${encodeURIComponent(project)}/occurrences`,
-        filter,
-        call,
-      );
+      const parent = projectName(project);
+      return listing(`listing the occurrences in ${parent}`, call, (list) => client.listAllOccurrences(parent, { ...list, filter }));
+    },
+
+    async createNote(project, noteId, note: JsonObject, call): Promise<NoteCreation> {
+      try {
+        await client.createNote(projectName(project), noteId, messageFromJson(NoteSchema, note as JsonValue, "note"), call);
+        return "created";
+      } catch (error) {
+        if (hasCode(error, "ALREADY_EXISTS")) return "exists";
+        throw unavailable(`creating note ${noteId} in ${projectName(project)}`, error);
+      }
+    },
+
+    async createOccurrence(project, occurrence: JsonObject, call) {
+      try {
+        const message = messageFromJson(OccurrenceSchema, occurrence as JsonValue, "occurrence");
+        return occurrenceJson(await client.createOccurrence(projectName(project), message, call));
+      } catch (error) {
+        throw unavailable(`creating an occurrence in ${projectName(project)}`, error);
+      }
     },
 
     async updateOccurrence(name, occurrence: JsonObject, updateMask, call) {
-      const { project, occurrenceId } = parseOccurrenceName(name);
       const what = `updating ${name}`;
-      const query = new URLSearchParams({ updateMask: updateMask.join(",") });
-      const path = `/v1/projects/${encodeURIComponent(project)}/occurrences/${encodeURIComponent(occurrenceId)}?${query.toString()}`;
-      const reply = await send("PATCH", path, occurrence, call?.signal);
-      if (reply.status >= 200 && reply.status <= 299) return reply.body;
-      const error = failure(reply, what);
-      if (error.code === "NOT_FOUND") throw new ScribaError("NOT_FOUND", `${what}: ${error.message}`);
-      throw error.code === "UNAVAILABLE" ? error : new ScribaError("UNAVAILABLE", `${what}: ${error.message}`);
+      try {
+        const message = messageFromJson(OccurrenceSchema, occurrence as JsonValue, "occurrence");
+        return occurrenceJson(await client.updateOccurrence(name, message, { updateMask, signal: call?.signal }));
+      } catch (error) {
+        if (hasCode(error, "NOT_FOUND")) throw new ScribaError("NOT_FOUND", `${what}: ${error.message}`);
+        throw unavailable(what, error);
+      }
     },
 
     async probe(call) {
-      const reply = await send("GET", `/v1/projects/${encodeURIComponent(probeProject)}/notes?pageSize=1`, undefined, call?.signal);
-      if (reply.status >= 200 && reply.status <= 299) return;
-      const error = failure(reply, "probing the metadata server");
-      if (error.code !== "NOT_FOUND") throw error;
+      try {
+        await client.listNotes(projectName(probeProject), { pageSize: 1, signal: call?.signal });
+      } catch (error) {
+        if (!hasCode(error, "NOT_FOUND")) throw unavailable("probing the metadata server", error);
+      }
     },
   };
 }

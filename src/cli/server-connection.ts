@@ -2,27 +2,25 @@
  * @module cli/server-connection
  *
  * The settings every command that talks to a Scriba server shares (`--server`,
- * `--token`, `--timeout`) and the REST client they make. Cancelling the
- * command (SIGINT/SIGTERM) cancels the request in flight.
+ * `--server-ca`, `--token`, `--timeout`) and the REST client they make.
+ * Cancelling the command (SIGINT/SIGTERM) cancels the request in flight.
  */
+import { readFileSync } from "node:fs";
 import { GrafeasRestClient } from "../client/grafeas-rest-client.js";
+import { parseServerUrl } from "../client/server-url.js";
 import { invalidArgument } from "../errors.js";
 import type { CliIO } from "./command.js";
-import { type SettingValues, describeSettings, positiveInteger, resolveSettings, setting } from "./settings.js";
+import { type SettingValues, describeSettings, positiveInteger, resolveSettings, setting, text } from "./settings.js";
 
 export const defaultServerUrl = "http://127.0.0.1:8080";
 
-function parseServerUrl(text: string): string {
-  let url: URL;
+/** The PEM a `--server-ca` FILE holds; an unreadable file is a usage error that names it. */
+export function readServerCa(file: string): string {
   try {
-    url = new URL(text);
-  } catch {
-    throw invalidArgument(`must be an http:// or https:// URL, got ${JSON.stringify(text)}`);
+    return readFileSync(file, "utf8");
+  } catch (error) {
+    throw invalidArgument(`--server-ca ${file} cannot be read: ${(error as NodeJS.ErrnoException).code ?? "error"}`);
   }
-  if (url.protocol !== "http:" && url.protocol !== "https:") {
-    throw invalidArgument(`must be an http:// or https:// URL, got ${JSON.stringify(text)}`);
-  }
-  return text;
 }
 
 export const connectionSettings = {
@@ -35,13 +33,21 @@ export const connectionSettings = {
     default: defaultServerUrl,
     parse: parseServerUrl,
   }),
+  serverCa: setting({
+    flag: "server-ca",
+    key: "serverCa",
+    env: "SCRIBA_SERVER_CA",
+    valueName: "FILE",
+    description: "PEM CA certificate(s) to trust for an https --server, instead of the system's.",
+    parse: text,
+  }),
   token: setting({
     flag: "token",
     key: "token",
     env: "SCRIBA_TOKEN",
     valueName: "TOKEN",
     description: "Sent as 'Authorization: Bearer TOKEN' (for a server behind an authenticating proxy).",
-    parse: (value: string) => value,
+    parse: text,
   }),
   timeout: setting({
     flag: "timeout",
@@ -67,6 +73,7 @@ export function connect(flags: Record<string, string | boolean | (string | boole
   return new GrafeasRestClient({
     baseUrl: settings.server ?? defaultServerUrl,
     bearerToken: settings.token,
+    ca: settings.serverCa === undefined ? undefined : readServerCa(settings.serverCa),
     timeoutMs: (settings.timeout ?? 10) * 1000,
     signal: io.signal,
   });

@@ -1,7 +1,10 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { type IncomingHttpHeaders, type Server, createServer } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
+import type { AddressInfo } from "node:net";
 import { create } from "@bufbuild/protobuf";
+import { TestTls } from "../admission/__fixtures__/test-tls.js";
 import { ScribaError } from "../errors.js";
 import { NoteSchema, OccurrenceSchema } from "../gen/grafeas/v1/grafeas_pb.js";
 import { silentLogger } from "../logging/logger.js";
@@ -9,6 +12,7 @@ import { type RunningScribaServer, startScribaServer } from "../server/scriba-se
 import { createMemoryStore } from "../store/memory-store.js";
 import { GrafeasRestClient } from "./grafeas-rest-client.js";
 import { errorFromReply } from "./rest-error.js";
+import { parseServerUrl } from "./server-url.js";
 
 const attestationNote = (name: string) =>
   create(NoteSchema, { shortDescription: `note ${name}`, type: { case: "attestation", value: { hint: { humanReadableName: name } } } });
@@ -223,8 +227,72 @@ describe("GrafeasRestClient when the server is not a healthy Scriba", () => {
     }
   });
 
+  test("a reply cut short by the server is UNAVAILABLE", async () => {
+    const { url, server } = await standIn((_req, res) => {
+      res.writeHead(200, { "content-type": "application/json", "content-length": "1000" });
+      res.write('{"name":');
+      setImmediate(() => res.destroy());
+    });
+    try {
+      const error = await rejection(new GrafeasRestClient({ baseUrl: url }).getNote("projects/p/notes/n"));
+      assert.equal(error.code, "UNAVAILABLE");
+      assert.match(error.message, new RegExp(`cannot reach the Grafeas server at ${url}`));
+    } finally {
+      await stop(server);
+    }
+  });
+
+  test("a redirect is not followed, so the bearer token stays with the server it was given for", async () => {
+    let requests = 0;
+    const { url, server } = await standIn((_req, res) => {
+      requests += 1;
+      res.writeHead(302, { location: "http://127.0.0.1:9/elsewhere" });
+      res.end();
+    });
+    try {
+      const error = await rejection(new GrafeasRestClient({ baseUrl: url, bearerToken: "s3cr3t" }).getNote("projects/p/notes/n"));
+      assert.equal(error.code, "UNKNOWN");
+      assert.match(error.message, /answered HTTP 302/);
+      assert.equal(requests, 1);
+    } finally {
+      await stop(server);
+    }
+  });
+
+  test("an https server is trusted through a private CA given as ca, and refused without it", async () => {
+    const tls = TestTls.create();
+    const server = createHttpsServer({ cert: tls.cert, key: tls.key }, (_req, res) => {
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end(JSON.stringify({ name: "projects/p/notes/n" }));
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const url = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      assert.equal((await new GrafeasRestClient({ baseUrl: url, ca: tls.ca }).getNote("projects/p/notes/n")).name, "projects/p/notes/n");
+      const untrusted = await rejection(new GrafeasRestClient({ baseUrl: url }).getNote("projects/p/notes/n"));
+      assert.equal(untrusted.code, "UNAVAILABLE");
+      assert.match(untrusted.message, new RegExp(`cannot reach the Grafeas server at ${url}: `));
+    } finally {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      tls.remove();
+    }
+  });
+
   test("a server URL that is not http(s) is refused", () => {
     assert.throws(() => new GrafeasRestClient({ baseUrl: "ftp://127.0.0.1" }), (e: unknown) => e instanceof ScribaError && e.code === "INVALID_ARGUMENT");
+  });
+});
+
+describe("parseServerUrl", () => {
+  test("takes http(s) URLs with a path prefix", () => {
+    assert.equal(parseServerUrl("https://scriba.example:8443/grafeas").pathname, "/grafeas");
+  });
+
+  test("refuses other schemes, credentials in the URL and queries, without echoing a secret", () => {
+    assert.throws(() => parseServerUrl("grpc://scriba:8443"), /must be an http:\/\/ or https:\/\/ URL/);
+    assert.throws(() => parseServerUrl("https://user:pw@scriba:8443"), (e: unknown) => e instanceof ScribaError && /must not carry credentials/.test(e.message) && !e.message.includes("pw"));
+    assert.throws(() => parseServerUrl("https://scriba:8443/?token=t0k"), (e: unknown) => e instanceof ScribaError && /query/.test(e.message) && !e.message.includes("t0k"));
   });
 });
 

@@ -15,6 +15,8 @@
  * - Every call has a timeout (DEADLINE_EXCEEDED) and a reply size bound; a
  *   server that cannot be reached is UNAVAILABLE with the reason; the
  *   server's own errors come back as the ScribaError it threw (./rest-error.ts).
+ * - An https server may be trusted through a private CA (`ca`) without
+ *   touching the process-wide trust store (./http-exchange.ts).
  * - `listAll…` follow `nextPageToken` to the end, up to a page bound, and
  *   fail with OUT_OF_RANGE past it rather than return a silently partial list.
  */
@@ -36,13 +38,17 @@ import {
 } from "../gen/grafeas/v1/grafeas_pb.js";
 import { grafeasRegistry } from "../grafeas/proto-json.js";
 import { isValidId, parseNoteName, parseOccurrenceName, parseProjectName } from "../grafeas/resource-names.js";
+import { exchange } from "./http-exchange.js";
 import { errorFromReply } from "./rest-error.js";
+import { parseServerUrl } from "./server-url.js";
 
 export interface GrafeasRestClientOptions {
   /** `http(s)://host:port`, optionally with a path prefix (`https://proxy.example/scriba`). */
   readonly baseUrl: string | URL;
   /** Sent as `Authorization: Bearer …`, for servers behind an authenticating proxy. */
   readonly bearerToken?: string | undefined;
+  /** PEM CA certificate(s) trusted for an https server instead of the system's (`--server-ca`). */
+  readonly ca?: string | undefined;
   /** Per HTTP request, including reading the reply; default 10 000 ms. */
   readonly timeoutMs?: number | undefined;
   /** The most pages a `listAll…` call follows; default 100. */
@@ -116,13 +122,10 @@ function occurrencePath(name: string): string {
   return `projects/${project}/occurrences/${occurrenceId}`;
 }
 
-/** The reason inside a fetch failure (`ECONNREFUSED`, `getaddrinfo ENOTFOUND host`). */
+/** The reason a request failed (`ECONNREFUSED`, `DEPTH_ZERO_SELF_SIGNED_CERT`). */
 function networkReason(error: unknown): string {
-  const cause = error instanceof Error ? (error.cause as { code?: unknown; message?: unknown } | undefined) : undefined;
-  if (cause !== undefined && typeof cause === "object") {
-    if (typeof cause.code === "string") return cause.code;
-    if (typeof cause.message === "string" && cause.message !== "") return cause.message;
-  }
+  const code = (error as { code?: unknown } | undefined)?.code;
+  if (typeof code === "string") return code;
   return error instanceof Error ? error.message : String(error);
 }
 
@@ -130,26 +133,17 @@ export class GrafeasRestClient {
   /** The base URL, without a trailing slash. */
   readonly baseUrl: string;
   private readonly token: string | undefined;
+  private readonly ca: string | undefined;
   private readonly timeoutMs: number;
   private readonly maxPages: number;
   private readonly maxResponseBytes: number;
   private readonly signal: AbortSignal | undefined;
 
   constructor(options: GrafeasRestClientOptions) {
-    let url: URL;
-    try {
-      url = new URL(String(options.baseUrl));
-    } catch {
-      throw invalidArgument(`the server URL must be an http:// or https:// URL, got ${JSON.stringify(String(options.baseUrl))}`);
-    }
-    if ((url.protocol !== "http:" && url.protocol !== "https:") || url.search !== "" || url.hash !== "") {
-      throw invalidArgument(`the server URL must be an http:// or https:// URL without query, got ${JSON.stringify(String(options.baseUrl))}`);
-    }
-    if (url.username !== "" || url.password !== "") {
-      throw invalidArgument("the server URL must not carry credentials; use a bearer token");
-    }
+    const url = parseServerUrl(String(options.baseUrl));
     this.baseUrl = `${url.origin}${url.pathname.replace(/\/+$/, "")}`;
     this.token = options.bearerToken === undefined || options.bearerToken === "" ? undefined : options.bearerToken;
+    this.ca = options.ca;
     this.timeoutMs = options.timeoutMs ?? defaultTimeoutMs;
     this.maxPages = options.maxPages ?? defaultMaxPages;
     this.maxResponseBytes = options.maxResponseBytes ?? defaultMaxResponseBytes;
@@ -355,15 +349,16 @@ export class GrafeasRestClient {
     let status: number;
     let text: string;
     try {
-      const response = await fetch(url, {
+      ({ status, text } = await exchange({
         method: call.method,
+        url,
         headers,
-        ...(call.body === undefined ? {} : { body: JSON.stringify(call.body) }),
+        body: call.body === undefined ? undefined : JSON.stringify(call.body),
+        ca: this.ca,
         signal,
-        redirect: "error",
-      });
-      status = response.status;
-      text = await this.readBody(response, where);
+        maxResponseBytes: this.maxResponseBytes,
+        where,
+      }));
     } catch (error) {
       if (error instanceof ScribaError) throw error;
       if (timeout.aborted) {
@@ -382,34 +377,6 @@ export class GrafeasRestClient {
       throw new ScribaError("UNKNOWN", `${where} answered HTTP ${status} with a body that is not JSON; is it a Grafeas server?`);
     }
   }
-
-  /** The reply text, refusing replies over the size bound before they are held in memory. */
-  private async readBody(response: Response, where: string): Promise<string> {
-    const declared = Number(response.headers.get("content-length") ?? "NaN");
-    if (declared > this.maxResponseBytes || response.body === null) {
-      await response.body?.cancel();
-      if (declared > this.maxResponseBytes) throw tooLarge(where, this.maxResponseBytes);
-      return "";
-    }
-    const chunks: Uint8Array[] = [];
-    let size = 0;
-    const reader = (response.body as ReadableStream<Uint8Array>).getReader();
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      size += value.byteLength;
-      if (size > this.maxResponseBytes) {
-        await reader.cancel();
-        throw tooLarge(where, this.maxResponseBytes);
-      }
-      chunks.push(value);
-    }
-    return Buffer.concat(chunks).toString("utf8");
-  }
-}
-
-function tooLarge(where: string, limit: number): ScribaError {
-  return new ScribaError("RESOURCE_EXHAUSTED", `${where}: the reply is larger than ${limit} bytes`);
 }
 
 function listQuery(options: ListOptions): Query {

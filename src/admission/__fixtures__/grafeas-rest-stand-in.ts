@@ -1,11 +1,11 @@
 /**
  * @module admission/__fixtures__/grafeas-rest-stand-in
  *
- * A STAND-IN for Scriba's REST edge, for testing the REST metadata adapter:
- * a loopback HTTP(S) server that maps the four grafeas.v1 REST calls the
- * adapter makes onto a real GrafeasService (real filters, page tokens and
- * validation), answering with the stored canonical JSON and Google-style
- * errors. It is deliberately small and not the product's REST edge; it also
+ * A STAND-IN for Scriba's REST edge, for testing the REST metadata adapter and
+ * the REST client (over TLS with a private CA): a loopback HTTP(S) server that
+ * maps four grafeas.v1 REST calls (the listings and creations) onto a real
+ * GrafeasService (real filters, page tokens and validation), answering with
+ * the stored canonical JSON and Google-style errors. It is deliberately small and not the product's REST edge; it also
  * lets tests make the server misbehave (fail, stall, answer from another
  * application).
  */

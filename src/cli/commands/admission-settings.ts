@@ -8,11 +8,11 @@
  * serve` does not get in the way of `scriba check --server …`), and giving
  * both as flags is a usage error.
  */
-import { readFile } from "node:fs/promises";
 import type { MetadataLocation } from "../../admission/embedded-metadata.js";
-import { parseServerUrl } from "../../admission/rest-metadata.js";
+import { parseServerUrl } from "../../client/server-url.js";
 import { invalidArgument } from "../../errors.js";
 import { parseStorageSetting } from "../../server/storage-config.js";
+import { readServerCa } from "../server-connection.js";
 import type { CommandLine, SettingValues } from "../settings.js";
 import { positiveInteger, setting, text } from "../settings.js";
 
@@ -62,10 +62,10 @@ export const metadataSettings = {
 };
 
 /** Where metadata comes from, with the precedence described in the module comment. */
-export async function metadataLocation(
+export function metadataLocation(
   values: SettingValues<typeof metadataSettings>,
   commandLine: CommandLine,
-): Promise<MetadataLocation> {
+): MetadataLocation {
   const serverFlag = commandLine.flags["server"] !== undefined;
   const storageFlag = commandLine.flags["storage"] !== undefined;
   if (serverFlag && storageFlag) throw invalidArgument("give either --server or --storage, not both");
@@ -77,13 +77,6 @@ export async function metadataLocation(
   if (server === undefined && storage === undefined) {
     throw invalidArgument("give --server URL (a Scriba server) or --storage SPEC (an embedded store) for the attestations and vulnerabilities");
   }
-  let serverCa: string | undefined;
-  if (values.serverCa !== undefined) {
-    try {
-      serverCa = await readFile(values.serverCa, "utf8");
-    } catch (error) {
-      throw invalidArgument(`--server-ca ${values.serverCa} cannot be read: ${(error as NodeJS.ErrnoException).code ?? "error"}`);
-    }
-  }
+  const serverCa = values.serverCa === undefined ? undefined : readServerCa(values.serverCa);
   return { server, storage, serverCa, timeoutMs: values.metadataTimeout };
 }

@@ -133,7 +133,7 @@ export function createAuditCommand(options: AuditCommandOptions = {}): Command {
       ].join("\n"),
     async run(args: readonly string[], io: CliIO): Promise<number> {
       const { values, commandLine } = readCommandSettings(args, specs, io.env);
-      const location = await metadataLocation(values, commandLine);
+      const location = metadataLocation(values, commandLine);
       const logger = createLogger({ level: values.logLevel ?? "warn", write: io.stderr, fields: { component: "scriba-audit" } });
       const { provider, kubeConfig: explicit } = await openPolicySource(values, logger);
       const metadataSource = await openMetadataSource(location, options.openStore ?? defaultStoreOpener);

@@ -155,7 +155,7 @@ export function createCheckCommand(options: CheckCommandOptions = {}): Command {
       if (files.length === 0) throw invalidArgument("give at least one manifest with -f FILE (see --help)");
       const policyDir = required(values.policyDir, "policy-dir", "DIR");
       const namespace = values.namespace ?? "default";
-      const location = await metadataLocation(values, commandLine);
+      const location = metadataLocation(values, commandLine);
 
       const objects: ManifestObject[] = [];
       const unreadable: string[] = [];

@@ -1,6 +1,8 @@
 /** `scriba occurrence …` against a real Scriba server on loopback. */
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
+import { type RestStandIn, startRestStandIn } from "../../admission/__fixtures__/grafeas-rest-stand-in.js";
+import { TestTls } from "../../admission/__fixtures__/test-tls.js";
 import { CliServer, unusedLoopbackUrl } from "../__fixtures__/cli-server.js";
 
 const note = "projects/authority/notes/qa";
@@ -97,5 +99,38 @@ describe("scriba occurrence delete", () => {
     const run = await cli.run(["occurrence", "get", "projects/app/occurrences/x"], { SCRIBA_SERVER: url });
     assert.equal(run.code, 1);
     assert.match(run.stderr, new RegExp(`cannot reach the Grafeas server at ${url}: ECONNREFUSED`));
+  });
+});
+
+describe("scriba occurrence list from an https server with a private CA", () => {
+  let tls: TestTls;
+  let secure: RestStandIn;
+  before(async () => {
+    await createOccurrence("projects/behind-tls", "t1", "https://gcr.io/p/tls@sha256:1");
+    tls = TestTls.create();
+    // A stand-in REST edge over the same GrafeasService, serving https with a certificate of the test CA.
+    secure = await startRestStandIn(cli.server.services.grafeas, { cert: tls.cert, key: tls.key });
+  });
+  after(async () => {
+    await secure.close();
+    tls.remove();
+  });
+
+  test("--server-ca makes the server trusted", async () => {
+    const run = await cli.run(["occurrence", "list", "projects/behind-tls", "--server", secure.url, "--server-ca", tls.caFile, "-o", "json"]);
+    assert.equal(run.code, 0, run.stderr);
+    assert.deepEqual((JSON.parse(run.stdout) as { resourceUri: string }[]).map((o) => o.resourceUri), ["https://gcr.io/p/tls@sha256:1"]);
+  });
+
+  test("without it the server is not trusted, and the command says it could not reach it", async () => {
+    const run = await cli.run(["occurrence", "list", "projects/behind-tls", "--server", secure.url]);
+    assert.equal(run.code, 1);
+    assert.match(run.stderr, new RegExp(`cannot reach the Grafeas server at ${secure.url}: `));
+  });
+
+  test("an unreadable --server-ca file is a usage error naming it", async () => {
+    const run = await cli.run(["occurrence", "list", "projects/behind-tls", "--server", secure.url], { SCRIBA_SERVER_CA: `${tls.dir}/missing.crt` });
+    assert.equal(run.code, 2);
+    assert.match(run.stderr, /--server-ca .*missing\.crt cannot be read: ENOENT/);
   });
 });

@@ -192,7 +192,7 @@ export function createWebhookCommand(options: WebhookCommandOptions = {}): Comma
       const tlsCert = required(values.tlsCert, "tls-cert", "FILE");
       const tlsKey = required(values.tlsKey, "tls-key", "FILE");
       const listen = values.listen ?? parseListenAddress("0.0.0.0:8443");
-      const location = await metadataLocation(values, commandLine);
+      const location = metadataLocation(values, commandLine);
       const logger = createLogger({ level: values.logLevel ?? "info", write: io.stderr, fields: { component: "admission-webhook" } });
 
       const metadata = await openMetadataSource(location, options.openStore ?? defaultStoreOpener);
