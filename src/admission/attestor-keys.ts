@@ -54,7 +54,8 @@ export function parseAttestorKeySpec(text: string): AttestorKeySpec {
   return { namespace, name, file };
 }
 
-function publicIdOf(privateKey: KeyObject): string {
+/** `ni:///sha-256;…` of a private key's public half; throws AttestationError for a key off the allow-list. */
+export function publicIdOf(privateKey: KeyObject): string {
   const publicKey = createPublicKey(privateKey);
   pkixKeyShape(publicKey);
   return niKeyId(publicKey.export({ type: "spki", format: "der" }));
