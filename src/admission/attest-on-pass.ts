@@ -117,7 +117,14 @@ interface Signed {
 }
 
 /** Signs the payload with a key the authority trusts, or says why it cannot. */
-async function signForAuthority(signing: Signing, authority: AttestationAuthority, trusted: AuthorityKeys, payload: Uint8Array, authorityName: string): Promise<Signed | string> {
+async function signForAuthority(
+  signing: Signing,
+  authority: AttestationAuthority,
+  trusted: AuthorityKeys,
+  payload: Uint8Array,
+  authorityName: string,
+  now: Date,
+): Promise<Signed | string> {
   if (signing.kind === "pkix") {
     const key = trusted.keys.find((k) => k.kind === "pkix" && k.derivedId === signing.publicKeyId);
     const declared = authority.publicKeys.find((k) => k.keyType === "PKIX" && k.keyId === key?.id);
@@ -132,7 +139,8 @@ async function signForAuthority(signing: Signing, authority: AttestationAuthorit
   if (key === undefined) {
     return `${signing.source} is not one of the PGP publicKeys of ${authorityName} (it signs with ${fingerprint}); an attestation it signed would not verify`;
   }
-  const signed = await signWithPgpKey(signing.key, payload);
+  // Dated at the decision's `now`, which the attestation is verified against before it is stored.
+  const signed = await signWithPgpKey(signing.key, payload, { date: now });
   return { signature: signed.signature, keyId: `openpgp4fpr:${key.id}`, detail: `signed with openpgp4fpr:${key.id} (PGP)` };
 }
 
@@ -144,7 +152,7 @@ async function attestOne(candidate: AttestOnPassCandidate, options: AttestOnPass
   const trusted = await options.keyring.keysOf(authority);
   const reference = parseImageReference(pinned);
   const payload = simpleSigningPayload(reference);
-  const signed = await signForAuthority(signing, authority, trusted, payload, base.authority);
+  const signed = await signForAuthority(signing, authority, trusted, payload, base.authority, options.now);
   if (typeof signed === "string") {
     const secretName = candidate.policy.policy.privateKeySecretName;
     if (options.signers.find(authority) === undefined && secretName !== undefined) {

@@ -114,6 +114,7 @@ export {
   gpgSign,
 } from "./gpg-signer.js";
 export {
+  type PgpSignOptions,
   type PgpSignature,
   type PgpSigningKey,
   isPublicHalfOf,

@@ -84,14 +84,25 @@ export async function isPublicHalfOf(armoredPublicKey: string, key: PgpSigningKe
   }
 }
 
+export interface PgpSignOptions {
+  /**
+   * The signature's creation time (default now). A caller that verifies the
+   * signature "as of" a time it took earlier passes that time: a signature
+   * made a moment later, in the next second, would otherwise be "from the
+   * future" for that verification.
+   */
+  readonly date?: Date | undefined;
+}
+
 /** Signs `data` as an armored attached message. */
-export async function signWithPgpKey(key: PgpSigningKey, data: Uint8Array): Promise<PgpSignature> {
+export async function signWithPgpKey(key: PgpSigningKey, data: Uint8Array, options: PgpSignOptions = {}): Promise<PgpSignature> {
   try {
     // format "object" (then armor()) keeps openpgp's stream-conditional return types out of the way.
     const message = await sign({
       message: await createMessage({ binary: data }),
       signingKeys: key.privateKey,
       format: "object",
+      ...(options.date === undefined ? {} : { date: options.date }),
       // The key's own preference usually already is SHA-512 or SHA-256; never let it fall back to SHA-1.
       config: { preferredHashAlgorithm: enums.hash.sha256, rejectHashAlgorithms: new Set([enums.hash.md5, enums.hash.sha1, enums.hash.ripemd]) },
     });
