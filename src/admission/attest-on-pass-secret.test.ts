@@ -6,6 +6,7 @@
  * are made by real gpg in a throw-away home, and by node:crypto.
  */
 import assert from "node:assert/strict";
+import { createPrivateKey } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -184,6 +185,13 @@ describe("attest-on-pass with the key of the policy's privateKeySecretName", () 
     const outcome = await reviewer([{ pkix: pemKey }]).review(webPod());
     assert.equal(outcome.attestations[0]?.outcome, "created", outcome.attestations[0]?.detail);
     assert.match((await storedFor(images.web))[0]?.attestation.signatures[0]?.publicKeyId ?? "", /^ni:\/\/\/sha-256;/);
+  });
+
+  test("an encrypted PEM key is decrypted with the Secret's passphrase", async () => {
+    const encrypted = createPrivateKey(pemKey.privatePem).export({ type: "pkcs8", format: "pem", cipher: "aes-256-cbc", passphrase: "pem phrase" }).toString();
+    putSecret({ private: encrypted, passphrase: "pem phrase" });
+    const outcome = await reviewer([{ pkix: pemKey }]).review(webPod());
+    assert.equal(outcome.attestations[0]?.outcome, "created", outcome.attestations[0]?.detail);
   });
 
   test("a key that is not one of the authority's keys stores nothing, admits, and is logged as an error once", async () => {

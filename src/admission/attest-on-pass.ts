@@ -80,11 +80,19 @@ export interface AttestOnPassOptions {
 
 const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString("base64");
 
-type Signing =
-  | { readonly kind: "pkix"; readonly source: string; readonly privateKeyPem: string; readonly publicKeyId: string }
-  | { readonly kind: "pgp"; readonly source: string; readonly key: PgpSigningKey };
+/** Where a Secret's key came from, so a key that cannot sign for the authority is reported once per Secret. */
+interface SecretOrigin {
+  readonly namespace: string;
+  readonly name: string;
+}
 
-type Skip = { readonly skip: string; readonly secret?: { readonly namespace: string; readonly name: string } };
+type Signing =
+  | { readonly kind: "pkix"; readonly source: string; readonly privateKeyPem: string; readonly publicKeyId: string; readonly secret?: SecretOrigin }
+  | { readonly kind: "pgp"; readonly source: string; readonly key: PgpSigningKey; readonly secret: SecretOrigin };
+
+interface Skip {
+  readonly skip: string;
+}
 
 /** The key to sign with: `--attestor-key` first, then the policy's `privateKeySecretName`. */
 async function chooseSigner(candidate: AttestOnPassCandidate, options: AttestOnPassOptions, authorityName: string): Promise<Signing | Skip> {
@@ -105,9 +113,10 @@ async function chooseSigner(candidate: AttestOnPassCandidate, options: AttestOnP
   const lookup = await options.secrets.signerFor(policy.namespace, secretName);
   if (!lookup.ok) return { skip: lookup.detail };
   const signer = lookup.signer;
+  const secret = { namespace: policy.namespace, name: secretName };
   return signer.kind === "pgp"
-    ? { kind: "pgp", source: `the PGP key ${signer.key.fingerprint} in ${signer.source}`, key: signer.key }
-    : { kind: "pkix", source: `the PKIX key in ${signer.source}`, privateKeyPem: signer.privateKeyPem, publicKeyId: signer.publicKeyId };
+    ? { kind: "pgp", source: `the PGP key ${signer.key.fingerprint} in ${signer.source}`, key: signer.key, secret }
+    : { kind: "pkix", source: `the PKIX key in ${signer.source}`, privateKeyPem: signer.privateKeyPem, publicKeyId: signer.publicKeyId, secret };
 }
 
 interface Signed {
@@ -154,10 +163,7 @@ async function attestOne(candidate: AttestOnPassCandidate, options: AttestOnPass
   const payload = simpleSigningPayload(reference);
   const signed = await signForAuthority(signing, authority, trusted, payload, base.authority, options.now);
   if (typeof signed === "string") {
-    const secretName = candidate.policy.policy.privateKeySecretName;
-    if (options.signers.find(authority) === undefined && secretName !== undefined) {
-      options.secrets?.reportUnusable(candidate.policy.policy.namespace, secretName, base.authority, signed);
-    }
+    if (signing.secret !== undefined) options.secrets?.reportUnusable(signing.secret.namespace, signing.secret.name, base.authority, signed);
     return { ...base, outcome: "skipped", detail: signed };
   }
   const attestation = create(AttestationOccurrenceSchema, {
