@@ -87,7 +87,7 @@ export function grpcTargetOf(url: URL): string {
 /** Long server messages are cut: they end up on a terminal or in a log line. */
 const clip = (text: string) => (text.length > 1000 ? `${text.slice(0, 1000)}…` : text);
 
-const statusName = (code: number) => (grpc.status[code] as string | undefined) ?? `status ${code}`;
+const statusName = (code: number): string => grpc.status[code] ?? `status ${code}`;
 
 export class GrafeasGrpcClient implements GrafeasMetadataClient {
   /** `grpc(s)://host:port`, as given. */
@@ -178,7 +178,6 @@ export class GrafeasGrpcClient implements GrafeasMetadataClient {
     options: CallOptions,
   ): Promise<MessageShape<M["output"]>> {
     const request = create(method.input, init) as MessageShape<M["input"]>;
-    const path = `/${method.parent.typeName}/${method.name}`;
     const signal = AbortSignal.any([this.signal, options.signal].filter((s): s is AbortSignal => s !== undefined));
     const metadata = new grpc.Metadata();
     if (this.token !== undefined) metadata.set("authorization", `Bearer ${this.token}`);
@@ -188,23 +187,39 @@ export class GrafeasGrpcClient implements GrafeasMetadataClient {
         reject(new ScribaError("CANCELLED", `${where}: cancelled`));
         return;
       }
-      let call: grpc.ClientUnaryCall | undefined;
-      const cancel = () => call?.cancel();
-      call = this.client.makeUnaryRequest<MessageShape<M["input"]>, MessageShape<M["output"]>>(
-        path,
-        (message) => Buffer.from(toBinary(method.input, message)),
-        (bytes) => fromBinary(method.output, bytes) as MessageShape<M["output"]>,
-        request,
-        metadata,
-        { deadline: Date.now() + this.timeoutMs },
-        (error, reply) => {
-          signal.removeEventListener("abort", cancel);
+      // Ends the abort listener once the call is over, so a long-lived client signal does not collect them.
+      const finished = new AbortController();
+      let call: grpc.ClientUnaryCall;
+      try {
+        call = this.start<M>(method, request, metadata, (error, reply) => {
+          finished.abort();
           if (error === null && reply !== undefined) resolve(reply);
           else reject(this.failure(error, where, signal));
-        },
-      );
-      signal.addEventListener("abort", cancel, { once: true });
+        });
+      } catch (error) {
+        // grpc-js throws at once on a closed channel.
+        reject(new ScribaError("UNAVAILABLE", `${where}: ${error instanceof Error ? error.message : String(error)}`, { cause: error }));
+        return;
+      }
+      signal.addEventListener("abort", () => call.cancel(), { once: true, signal: finished.signal });
     });
+  }
+
+  private start<M extends UnaryMethod>(
+    method: M,
+    request: MessageShape<M["input"]>,
+    metadata: grpc.Metadata,
+    done: grpc.requestCallback<MessageShape<M["output"]>>,
+  ): grpc.ClientUnaryCall {
+    return this.client.makeUnaryRequest<MessageShape<M["input"]>, MessageShape<M["output"]>>(
+      `/${method.parent.typeName}/${method.name}`,
+      (message) => Buffer.from(toBinary(method.input, message)),
+      (bytes) => fromBinary(method.output, bytes) as MessageShape<M["output"]>,
+      request,
+      metadata,
+      { deadline: Date.now() + this.timeoutMs },
+      done,
+    );
   }
 
   /** The ScribaError for a failed call (see the module comment). */
