@@ -1,16 +1,18 @@
 /**
  * @module admission/embedded-metadata
  *
- * Where the webhook and `scriba check` get metadata from: a Scriba/Grafeas
- * server over REST (`--server URL`), or an embedded Grafeas service over a
- * store opened in this process (`--storage memory | sqlite:PATH |
- * postgres://…`), for single-process installs and CI jobs that carry a
- * database file.
+ * Where the webhook, `scriba check` and `scriba audit` get metadata from: a
+ * Scriba/Grafeas server (`--server URL`: over REST for `http(s)://`, over
+ * gRPC for `grpc://` (plaintext) and `grpcs://` (TLS); client/server-url), or
+ * an embedded Grafeas service over a store opened in this process
+ * (`--storage memory | sqlite:PATH | postgres://…`), for single-process
+ * installs and CI jobs that carry a database file.
  *
  * The store is opened through a {@link StoreOpener}; the default is the one
  * `scriba serve` uses (server/open-store), so `--storage` means the same in
  * every command.
  */
+import { transportOf } from "../client/server-url.js";
 import { invalidArgument } from "../errors.js";
 import { GrafeasService } from "../grafeas/grafeas-service.js";
 import type { StorageSetting } from "../server/storage-config.js";
@@ -18,6 +20,7 @@ import { describeStorage } from "../server/storage-config.js";
 import { openStore } from "../server/open-store.js";
 import type { Store } from "../store/store.js";
 import { grafeasServiceMetadata } from "./grafeas-service-metadata.js";
+import { grpcMetadata } from "./grpc-metadata.js";
 import type { MetadataSource } from "./metadata-source.js";
 import { restMetadata } from "./rest-metadata.js";
 
@@ -27,13 +30,13 @@ export type StoreOpener = (setting: StorageSetting) => Promise<Store>;
 export const defaultStoreOpener: StoreOpener = (setting) => openStore(setting);
 
 export interface MetadataLocation {
-  /** `--server`: a Scriba/Grafeas v1 REST endpoint. */
+  /** `--server`: a Scriba/Grafeas v1 server; the scheme chooses REST (`http(s)://`) or gRPC (`grpc(s)://`). */
   readonly server?: URL | undefined;
-  /** `--server-ca`: PEM CA to trust for an https server. */
+  /** `--server-ca`: PEM CA to trust for an https or grpcs server. */
   readonly serverCa?: string | undefined;
   /** `--storage`: an embedded store. */
   readonly storage?: StorageSetting | undefined;
-  /** Per HTTP call to the server. */
+  /** Per call to the server (HTTP request or gRPC deadline). */
   readonly timeoutMs?: number | undefined;
 }
 
@@ -46,8 +49,8 @@ export async function openMetadataSource(
     throw invalidArgument("give exactly one of --server URL (a Scriba server) or --storage SPEC (an embedded store)");
   }
   if (location.server !== undefined) {
-    const source = restMetadata({ baseUrl: location.server.toString(), ca: location.serverCa, timeoutMs: location.timeoutMs });
-    return { ...source, close: () => Promise.resolve() };
+    const client = { baseUrl: location.server.toString(), ca: location.serverCa, timeoutMs: location.timeoutMs };
+    return transportOf(location.server) === "grpc" ? grpcMetadata(client) : restMetadata(client);
   }
   const setting = location.storage as StorageSetting;
   const store = await openStore(setting);

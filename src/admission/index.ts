@@ -131,6 +131,8 @@ export {
 } from "./metadata-source.js";
 export { type GrafeasServiceMetadataOptions, grafeasServiceMetadata } from "./grafeas-service-metadata.js";
 export { type RestMetadataOptions, restMetadata } from "./rest-metadata.js";
+export { type GrpcMetadataOptions, grpcMetadata } from "./grpc-metadata.js";
+export { type RemoteMetadataOptions, remoteMetadata } from "./remote-metadata.js";
 export {
   type MetadataLocation,
   type StoreOpener,

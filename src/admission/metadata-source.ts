@@ -24,9 +24,11 @@
  * and the REST surface returns), so an adapter over gRPC only has to render
  * messages with `toJson`, and the engine never depends on a transport.
  *
- * Adapters: over an in-process GrafeasService (./grafeas-service-metadata.ts)
- * and over REST (./rest-metadata.ts). A gRPC adapter can be added behind the
- * same interface.
+ * Adapters: over an in-process GrafeasService (./grafeas-service-metadata.ts),
+ * and over a remote server through ./remote-metadata.ts, which holds the
+ * error contract below for both transports: REST (./rest-metadata.ts,
+ * `--server http(s)://…`) and gRPC (./grpc-metadata.ts, `--server
+ * grpc(s)://…`).
  *
  * Error contract: an absent note or project is an empty answer, not an error
  * (nobody attested yet). Anything else that stops an answer (unreachable

@@ -7,6 +7,7 @@ import type { RestStandIn } from "./__fixtures__/grafeas-rest-stand-in.js";
 import { TestTls } from "./__fixtures__/test-tls.js";
 import { planAdmission } from "./admission-plan.js";
 import { grafeasServiceMetadata } from "./grafeas-service-metadata.js";
+import { grpcMetadata } from "./grpc-metadata.js";
 import { fetchMetadata } from "./metadata-fetch.js";
 import type { MetadataSource } from "./metadata-source.js";
 import { resourceUriCandidates, resourceUriFilter, vulnerabilityFilter } from "./resource-uris.js";
@@ -24,6 +25,14 @@ let world: MetadataWorld;
 let standIn: RestStandIn;
 let scriba: RunningScribaServer;
 let scribaUrl: string;
+let scribaGrpcUrl: string;
+const openSources: MetadataSource[] = [];
+
+/** Keeps `source` to close at the end (a gRPC source holds a channel). */
+function opened<T extends MetadataSource>(source: T): T {
+  openSources.push(source);
+  return source;
+}
 
 before(async () => {
   world = new MetadataWorld();
@@ -34,8 +43,10 @@ before(async () => {
   standIn = await startRestStandIn(world.service);
   scriba = await startScribaServer({ listen: { host: "127.0.0.1", port: 0 }, store: world.store, logger: silentLogger });
   scribaUrl = `http://127.0.0.1:${scriba.address.port}`;
+  scribaGrpcUrl = `grpc://127.0.0.1:${scriba.address.port}`;
 });
 after(async () => {
+  for (const source of openSources) await source.close?.();
   await standIn.close();
   // Closes the shared store too.
   await scriba.close();
@@ -88,8 +99,10 @@ function adapterContract(name: string, make: () => MetadataSource) {
     test("creating a note that exists reports it as existing", async () => {
       const source = make();
       const note = { attestation: { hint: { humanReadableName: "x" } } };
-      const first = await source.createNote("adapter-tests", `note-${name.length}`, note);
-      const second = await source.createNote("adapter-tests", `note-${name.length}`, note);
+      // One note per adapter: each must see its own first creation.
+      const noteId = `note-${name.toLowerCase().replace(/[^a-z0-9]+/g, "-")}`;
+      const first = await source.createNote("adapter-tests", noteId, note);
+      const second = await source.createNote("adapter-tests", noteId, note);
       assert.deepEqual([first, second], ["created", "exists"]);
     });
   });
@@ -97,8 +110,9 @@ function adapterContract(name: string, make: () => MetadataSource) {
 
 adapterContract("in-process", () => grafeasServiceMetadata(world.service, { pageSize: 1 }));
 adapterContract("REST against scriba serve", () => restMetadata({ baseUrl: scribaUrl, pageSize: 1 }));
+adapterContract("gRPC against scriba serve", () => opened(grpcMetadata({ baseUrl: scribaGrpcUrl, pageSize: 1 })));
 
-describe("both adapters bound their work", () => {
+describe("every adapter bounds its work", () => {
   test("in-process: more pages than the bound is UNAVAILABLE, not an endless read", async () => {
     const error = await rejection(grafeasServiceMetadata(world.service, { pageSize: 1, maxPages: 2 }).noteOccurrences(qaNote, [webUri]));
     assert.equal(error.code, "UNAVAILABLE");
@@ -107,6 +121,12 @@ describe("both adapters bound their work", () => {
 
   test("REST: more pages than the bound is UNAVAILABLE, not an endless read", async () => {
     const error = await rejection(restMetadata({ baseUrl: scribaUrl, pageSize: 1, maxPages: 2 }).noteOccurrences(qaNote, [webUri]));
+    assert.equal(error.code, "UNAVAILABLE");
+    assert.match(error.message, /more than 2 pages/);
+  });
+
+  test("gRPC: more pages than the bound is UNAVAILABLE, not an endless read", async () => {
+    const error = await rejection(opened(grpcMetadata({ baseUrl: scribaGrpcUrl, pageSize: 1, maxPages: 2 })).noteOccurrences(qaNote, [webUri]));
     assert.equal(error.code, "UNAVAILABLE");
     assert.match(error.message, /more than 2 pages/);
   });

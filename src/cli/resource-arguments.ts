@@ -7,7 +7,7 @@
  */
 import { readFileSync } from "node:fs";
 import type { DescMessage, JsonValue, MessageShape } from "@bufbuild/protobuf";
-import type { Page } from "../client/grafeas-rest-client.js";
+import type { Page } from "../client/grafeas-client.js";
 import { invalidArgument } from "../errors.js";
 import { messageFromJson } from "../grafeas/proto-json.js";
 import { isValidId } from "../grafeas/resource-names.js";

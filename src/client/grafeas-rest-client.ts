@@ -19,6 +19,10 @@
  *   touching the process-wide trust store (./http-exchange.ts).
  * - `listAll…` follow `nextPageToken` to the end, up to a page bound, and
  *   fail with OUT_OF_RANGE past it rather than return a silently partial list.
+ *
+ * The call options, pages and the page loop are shared with the gRPC client
+ * (./grafeas-client.ts); so is {@link GrafeasMetadataClient}, which this
+ * client implements for the admission webhook's REST metadata source.
  */
 import { type DescMessage, type MessageShape, create, fromJson, toJson } from "@bufbuild/protobuf";
 import type { JsonValue } from "@bufbuild/protobuf";
@@ -38,6 +42,16 @@ import {
 } from "../gen/grafeas/v1/grafeas_pb.js";
 import { grafeasRegistry } from "../grafeas/proto-json.js";
 import { isValidId, parseNoteName, parseOccurrenceName, parseProjectName } from "../grafeas/resource-names.js";
+import {
+  type CallOptions,
+  type GrafeasMetadataClient,
+  type ListAllOptions,
+  type ListOptions,
+  type Page,
+  type UpdateOptions,
+  checkPageSize,
+  readAllPages,
+} from "./grafeas-client.js";
 import { exchange } from "./http-exchange.js";
 import { errorFromReply } from "./rest-error.js";
 import { parseServerUrl } from "./server-url.js";
@@ -57,38 +71,6 @@ export interface GrafeasRestClientOptions {
   readonly maxResponseBytes?: number | undefined;
   /** Cancels every call of this client when it fires (e.g. on SIGINT). */
   readonly signal?: AbortSignal | undefined;
-}
-
-export interface CallOptions {
-  /** Cancels this call (CANCELLED). */
-  readonly signal?: AbortSignal | undefined;
-}
-
-export interface ListOptions extends CallOptions {
-  /** An AIP-160 filter, e.g. `resourceUri="https://gcr.io/p/app@sha256:…"`. */
-  readonly filter?: string | undefined;
-  /** Items per page; the server's default when absent. */
-  readonly pageSize?: number | undefined;
-  /** The `nextPageToken` of the previous page. */
-  readonly pageToken?: string | undefined;
-}
-
-export interface ListAllOptions extends CallOptions {
-  readonly filter?: string | undefined;
-  readonly pageSize?: number | undefined;
-  /** Overrides the client's `maxPages` for this call. */
-  readonly maxPages?: number | undefined;
-}
-
-export interface Page<T> {
-  readonly items: T[];
-  /** Empty on the last page. */
-  readonly nextPageToken: string;
-}
-
-export interface UpdateOptions extends CallOptions {
-  /** Field paths to change (`shortDescription`, `attestation.hint`); every mutable field when absent. */
-  readonly updateMask?: readonly string[] | undefined;
 }
 
 export const defaultTimeoutMs = 10_000;
@@ -129,7 +111,7 @@ function networkReason(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-export class GrafeasRestClient {
+export class GrafeasRestClient implements GrafeasMetadataClient {
   /** The base URL, without a trailing slash. */
   readonly baseUrl: string;
   private readonly token: string | undefined;
@@ -304,20 +286,8 @@ export class GrafeasRestClient {
 
   // ---- plumbing ----
 
-  private async all<T>(what: string, options: ListAllOptions, fetchPage: (pageToken: string | undefined) => Promise<Page<T>>): Promise<T[]> {
-    const maxPages = options.maxPages ?? this.maxPages;
-    const items: T[] = [];
-    let pageToken: string | undefined;
-    for (let pages = 0; pages < maxPages; pages++) {
-      const page = await fetchPage(pageToken);
-      items.push(...page.items);
-      if (page.nextPageToken === "") return items;
-      pageToken = page.nextPageToken;
-    }
-    throw new ScribaError(
-      "OUT_OF_RANGE",
-      `${what} fill more than ${maxPages} pages (${items.length} items so far); narrow the filter or raise the page bound`,
-    );
+  private all<T>(what: string, options: ListAllOptions, fetchPage: (pageToken: string | undefined) => Promise<Page<T>>): Promise<T[]> {
+    return readAllPages(what, options.maxPages ?? this.maxPages, fetchPage);
   }
 
   private json<Desc extends DescMessage>(schema: Desc, message: MessageShape<Desc>): JsonValue {
@@ -380,8 +350,6 @@ export class GrafeasRestClient {
 }
 
 function listQuery(options: ListOptions): Query {
-  if (options.pageSize !== undefined && (!Number.isInteger(options.pageSize) || options.pageSize <= 0)) {
-    throw invalidArgument(`pageSize must be a positive whole number, got ${options.pageSize}`);
-  }
+  checkPageSize(options.pageSize);
   return { filter: options.filter, pageSize: options.pageSize, pageToken: options.pageToken };
 }

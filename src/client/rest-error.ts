@@ -15,12 +15,14 @@
  *   it (401, 403, 429, 502–504). A bare 404 or 400 is UNKNOWN, because a
  *   wrong base URL must not read as "no such note".
  *
- * An error read from the server's own body is a {@link ServerReplyError}, so
- * a caller that adds context (the admission webhook's denial message) can say
- * which server answered what; everything else names the server already.
+ * An error read from the server's own body is a {@link ServerReplyError}
+ * (`reply` is `HTTP 500`), so a caller that adds context (the admission
+ * webhook's denial message) can say which server answered what; everything
+ * else names the server already.
  */
 import { type ErrorCode, type FieldViolation, ScribaError, errorCodeFromGrpc, grpcCodeOf } from "../errors.js";
 import { badRequestTypeUrl } from "../wire/grpc-status-details.js";
+import { ServerReplyError } from "./server-reply-error.js";
 
 type Json = Record<string, unknown>;
 
@@ -59,18 +61,6 @@ function violationsOf(details: unknown): FieldViolation[] {
   return violations;
 }
 
-/** A failure the server reported in a Grafeas error body: its code and message, and the HTTP status it came with. */
-export class ServerReplyError extends ScribaError {
-  constructor(
-    code: ErrorCode,
-    message: string,
-    readonly replyStatus: number,
-    violations: readonly FieldViolation[],
-  ) {
-    super(code, message, violations.length > 0 ? { violations } : {});
-  }
-}
-
 /** Long server messages are cut: they end up on a terminal or in a log line. */
 const clip = (text: string) => (text.length > 1000 ? `${text.slice(0, 1000)}…` : text);
 
@@ -90,10 +80,10 @@ export function errorFromReply(httpStatus: number, body: string, where: string):
     const google = parsed["error"];
     if (isObject(google) && typeof google["message"] === "string") {
       const byName = typeof google["status"] === "string" ? codeOfStatusName(google["status"]) : undefined;
-      return new ServerReplyError(byName ?? "UNKNOWN", clip(google["message"]), httpStatus, violationsOf(google["details"]));
+      return new ServerReplyError(byName ?? "UNKNOWN", clip(google["message"]), `HTTP ${httpStatus}`, violationsOf(google["details"]));
     }
     if (typeof parsed["code"] === "number" && typeof parsed["message"] === "string") {
-      return new ServerReplyError(errorCodeFromGrpc(parsed["code"]), clip(parsed["message"]), httpStatus, violationsOf(parsed["details"]));
+      return new ServerReplyError(errorCodeFromGrpc(parsed["code"]), clip(parsed["message"]), `HTTP ${httpStatus}`, violationsOf(parsed["details"]));
     }
   }
   const code = unambiguousHttpStatuses.get(httpStatus);

@@ -1,8 +1,9 @@
 /**
  * @module cli/commands/admission-settings
  *
- * The settings `scriba webhook` and `scriba check` share: where policies and
- * metadata come from. Exactly one of `--server` and `--storage` names the
+ * The settings `scriba webhook`, `scriba check` and `scriba audit` share:
+ * where policies and metadata come from. Exactly one of `--server` (over REST
+ * or gRPC, by its URL scheme: client/server-url) and `--storage` names the
  * metadata; a flag on the command line wins over an environment variable or
  * config file entry for the other one (so `SCRIBA_STORAGE` set for `scriba
  * serve` does not get in the way of `scriba check --server …`), and giving
@@ -31,15 +32,16 @@ export const metadataSettings = {
     key: "metadata.server",
     env: "SCRIBA_SERVER",
     valueName: "URL",
-    description: "Read attestations and vulnerabilities from this Scriba (or Grafeas v1) server over REST, e.g. https://scriba.example:8443.",
-    parse: parseServerUrl,
+    description:
+      "Read attestations and vulnerabilities from this Scriba (or Grafeas v1) server. The scheme chooses the transport: http:// or https:// for REST (https://scriba.example:8443), grpc:// for plaintext gRPC (grpc://scriba:8080), grpcs:// for gRPC over TLS (grpcs://scriba.example:443).",
+    parse: (value) => parseServerUrl(value, ["rest", "grpc"]),
   }),
   serverCa: setting({
     flag: "server-ca",
     key: "metadata.serverCa",
     env: "SCRIBA_SERVER_CA",
     valueName: "FILE",
-    description: "PEM CA certificate(s) to trust for an https --server.",
+    description: "PEM CA certificate(s) to trust for an https:// or grpcs:// --server, instead of the system's.",
     parse: text,
   }),
   storage: setting({

@@ -13,6 +13,8 @@ import {
   pod,
 } from "../../admission/__fixtures__/admission-world.js";
 import { startRestStandIn } from "../../admission/__fixtures__/grafeas-rest-stand-in.js";
+import { silentLogger } from "../../logging/logger.js";
+import { startScribaServer } from "../../server/scriba-server.js";
 import { openSqliteStore } from "../../store/sqlite/sqlite-store.js";
 import { runCli } from "../main.js";
 
@@ -139,6 +141,24 @@ describe("scriba check judges manifests with the webhook's engine", () => {
     } finally {
       await server.close();
       await world.close();
+    }
+  });
+});
+
+describe("scriba check against a Scriba server over gRPC", () => {
+  test("--server grpc:// reads the metadata over gRPC: the attested image passes, the unattested one is denied", async () => {
+    const scriba = await startScribaServer({ listen: { host: "127.0.0.1", port: 0 }, store: openSqliteStore({ path: database }), logger: silentLogger });
+    try {
+      const server = `grpc://127.0.0.1:${scriba.address.port}`;
+      const attested = manifest("grpc-web.yaml", yaml(pod("web", "prod", [{ image: images.web }])));
+      const admitted = await check(["-f", attested, "--policy-dir", policyDir, "--server", server]);
+      assert.equal(admitted.code, 0, admitted.stdout + admitted.stderr);
+      const unattested = manifest("grpc-payment.yaml", yaml(pod("payment", "prod", [{ image: images.payment }])));
+      const denied = await check(["-f", unattested, "--policy-dir", policyDir, "--server", server]);
+      assert.equal(denied.code, 1, denied.stdout + denied.stderr);
+      assert.ok(denied.stdout.includes(`No matched signatures for container image: ${images.payment}`), denied.stdout);
+    } finally {
+      await scriba.close();
     }
   });
 });

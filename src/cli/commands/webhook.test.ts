@@ -6,6 +6,8 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { MetadataWorld, authorityYaml, ecKeyPair, gapYaml, images, pod } from "../../admission/__fixtures__/admission-world.js";
 import { TestTls } from "../../admission/__fixtures__/test-tls.js";
+import { silentLogger } from "../../logging/logger.js";
+import { startScribaServer } from "../../server/scriba-server.js";
 import { openSqliteStore } from "../../store/sqlite/sqlite-store.js";
 import { runCli } from "../main.js";
 
@@ -111,6 +113,38 @@ describe("scriba webhook", () => {
     assert.equal(await run.exit, 0, run.output().stderr);
   });
 
+  test("serves reviews from a Scriba server it reads over gRPC (--server grpc://)", async () => {
+    const scriba = await startScribaServer({ listen: { host: "127.0.0.1", port: 0 }, store: openSqliteStore({ path: database }), logger: silentLogger });
+    const server = `grpc://127.0.0.1:${scriba.address.port}`;
+    const run = start([
+      "--listen", "127.0.0.1:0",
+      "--tls-cert", tls.certFile,
+      "--tls-key", tls.keyFile,
+      "--policy-dir", policyDir,
+      "--server", server,
+    ]);
+    try {
+      const url = await run.listening;
+      const admitted = await post(url, review(pod("web", "prod", [{ image: images.web }])));
+      assert.equal(admitted.response.allowed, true);
+      const denied = await post(url, review(pod("payment", "prod", [{ image: images.payment }])));
+      assert.equal(denied.response.allowed, false);
+      assert.ok(denied.response.status?.message.includes(`No matched signatures for container image: ${images.payment}`));
+    } finally {
+      run.stop();
+      await run.exit;
+      await scriba.close();
+    }
+    assert.equal(await run.exit, 0, run.output().stderr);
+    assert.match(run.output().stderr, new RegExp(`"msg":"metadata source",.*"source":"${server}"`));
+  });
+
+  test("a gRPC server URL with a path is a usage error", async () => {
+    const run = start(["--tls-cert", tls.certFile, "--tls-key", tls.keyFile, "--policy-dir", policyDir, "--server", "grpc://127.0.0.1:8080/grafeas"]);
+    assert.equal(await run.exit, 2);
+    assert.match(run.output().stderr, /has no path \(gRPC method paths are fixed\)/);
+  });
+
   test("reports invalid policies when it starts", async () => {
     const brokenDir = join(dir, "broken-policies");
     mkdirSync(brokenDir, { recursive: true });
@@ -151,6 +185,9 @@ describe("scriba webhook", () => {
     assert.equal(code, 0);
     for (const flag of ["--listen", "--tls-cert", "--tls-key", "--policy-dir", "--server", "--server-ca", "--storage", "--metadata-timeout", "--attestor-key", "--attestor-secret-ttl", "--log-level", "--config"]) {
       assert.ok(stdout.includes(flag), `${flag} missing from help`);
+    }
+    for (const scheme of ["http://", "https://", "grpc://", "grpcs://"]) {
+      assert.ok(stdout.includes(scheme), `the ${scheme} server scheme is missing from help`);
     }
   });
 });

@@ -3,8 +3,8 @@
  *
  * `scriba webhook`: the validating admission webhook as its own process.
  * Reads the policies (a directory once, or the cluster's Kritis objects live
- * through the Kubernetes API), opens the metadata source (a Scriba server,
- * or an embedded store), reads the signing keys for attest-on-pass, and
+ * through the Kubernetes API), opens the metadata source (a Scriba server
+ * over REST or gRPC, or an embedded store), reads the signing keys for attest-on-pass, and
  * serves AdmissionReviews, `/healthz`, `/readyz` and `/metrics` over HTTPS
  * until SIGINT/SIGTERM, writing audit and deployment records and, with a
  * Kubernetes API, re-checking running pods periodically
@@ -205,6 +205,10 @@ export function createWebhookCommand(options: WebhookCommandOptions = {}): Comma
         "Reviews Pods (and pods/ephemeralcontainers), Deployments, ReplicaSets, StatefulSets, DaemonSets, Jobs,",
         "CronJobs and ReplicationControllers on CREATE and UPDATE; see docs/admission.md for the rules and",
         "docs/admission-production.md for live policies, records, caches, metrics and the re-check.",
+        "",
+        "Metadata comes from a Scriba server (--server; the scheme chooses the transport: http:// or https://",
+        "for REST, grpc:// for plaintext gRPC, grpcs:// for gRPC over TLS, with --server-ca for a private CA)",
+        "or from an embedded store (--storage).",
         "",
         "Options:",
         describeSettings({ ...specs, config: configFileSetting }),
