@@ -8,11 +8,19 @@
  * is a PEM private key (PKCS#8 or the traditional EC/RSA forms) whose public
  * half is one of the authority's PKIX `publicKeys`.
  *
- * Kritis read an armored PGP key from the Secret named by the policy's
- * `privateKeySecretName`; reading Secrets needs the Kubernetes API and is
- * left to the in-cluster deployment. Keys are read and checked when the
- * webhook starts (a key that cannot be read stops it with the file named),
- * never logged, and never leave the process.
+ * The other source of signing keys is Kritis' own: the Secret an
+ * ImageSecurityPolicy names in `privateKeySecretName` (armored PGP or PEM,
+ * read through the Kubernetes API with `--policy-source kubernetes`;
+ * ./signing-secrets.ts). Precedence: a key configured here for the
+ * authority always wins, and the policy's Secret is then not read at all
+ * (not even when this key turns out not to be the authority's: which key
+ * signs must not depend on which one happens to work). Operators use
+ * `--attestor-key` to keep signing keys out of the cluster's Secrets, or
+ * with a policy directory, where there is no Kubernetes API to read from.
+ *
+ * Keys are read and checked when the webhook starts (a key that cannot be
+ * read stops it with the file named), never logged, and never leave the
+ * process.
  */
 import { createPrivateKey, createPublicKey } from "node:crypto";
 import type { KeyObject } from "node:crypto";
@@ -54,7 +62,8 @@ export function parseAttestorKeySpec(text: string): AttestorKeySpec {
   return { namespace, name, file };
 }
 
-function publicIdOf(privateKey: KeyObject): string {
+/** `ni:///sha-256;…` of a private key's public half; throws AttestationError for a key off the allow-list. */
+export function publicIdOf(privateKey: KeyObject): string {
   const publicKey = createPublicKey(privateKey);
   pkixKeyShape(publicKey);
   return niKeyId(publicKey.export({ type: "spki", format: "der" }));

@@ -43,6 +43,12 @@ export {
   loadAttestorKeys,
   parseAttestorKeySpec,
 } from "./attestor-keys.js";
+export {
+  type SecretSigner,
+  type SecretSignerLookup,
+  type SigningSecretsOptions,
+  SigningSecrets,
+} from "./signing-secrets.js";
 export { type Breakglass, binauthzBreakglassKeys, findBreakglass, kritisBreakglassAnnotation } from "./breakglass.js";
 export {
   type AdmissionOutcome,

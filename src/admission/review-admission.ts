@@ -41,6 +41,7 @@ import { judgeAdmission } from "./evaluate-admission.js";
 import { fetchMetadata } from "./metadata-fetch.js";
 import type { MetadataSource } from "./metadata-source.js";
 import type { DecisionRecorder } from "./records/decision-recorder.js";
+import type { SigningSecrets } from "./signing-secrets.js";
 
 /** What happened, for logs, audit annotations and reports. */
 export type DecisionEvent = "not-reviewed" | "allow" | "deny" | "dry-run-would-deny" | "breakglass";
@@ -72,6 +73,8 @@ export interface AdmissionReviewerOptions {
   readonly logger?: Logger | undefined;
   /** Keys for attest-on-pass (`--attestor-key`). */
   readonly attestorKeys?: AttestorKeys | undefined;
+  /** Keys for attest-on-pass from the policies' `privateKeySecretName` Secrets (after `attestorKeys`). */
+  readonly signingSecrets?: SigningSecrets | undefined;
   /** Store attestations for passing ImageSecurityPolicies (default true; `scriba check` never does). */
   readonly attestOnPass?: boolean | undefined;
   /** Budget for fetching one request's metadata (default 5000 ms). */
@@ -189,7 +192,7 @@ export function createAdmissionReviewer(options: AdmissionReviewerOptions): Admi
     const evaluation = judgeAdmission(plan, evidence, { attestationPasses: options.attestationPasses });
     const sideEffects = options.attestOnPass !== false && input.dryRun !== true;
     const attestations = sideEffects
-      ? await attestOnPass(evaluation.attestOnPass, { metadata: options.metadata, signers, keyring, now })
+      ? await attestOnPass(evaluation.attestOnPass, { metadata: options.metadata, signers, secrets: options.signingSecrets, keyring, now })
       : [];
     const decision = evaluation.decision;
     const outcome: AdmissionOutcome = {

@@ -21,6 +21,7 @@ import { createAdmissionHandler } from "./admission-handler.js";
 import type { AdmissionMetrics } from "./admission-metrics.js";
 import { createAdmissionMetrics } from "./admission-metrics.js";
 import type { AttestorKeys } from "./attestor-keys.js";
+import type { SigningSecrets } from "./signing-secrets.js";
 import { AnswerCache } from "./cache/answer-cache.js";
 import { VerificationCache } from "./cache/verification-cache.js";
 import { instrumentMetadata } from "./instrumented-metadata.js";
@@ -64,6 +65,8 @@ export interface AdmissionWebhookOptions {
   readonly metadata: MetadataSource;
   readonly logger: Logger;
   readonly attestorKeys?: AttestorKeys | undefined;
+  /** The keys of `privateKeySecretName` Secrets, read through the Kubernetes API. */
+  readonly signingSecrets?: SigningSecrets | undefined;
   /** Upper bound for one review's metadata fetch (default 8000 ms, less when the API server's timeout is shorter). */
   readonly reviewTimeoutMs?: number | undefined;
   readonly cache?: CacheSettings | undefined;
@@ -120,6 +123,7 @@ export async function startAdmissionWebhook(options: AdmissionWebhookOptions): P
     metadata,
     logger,
     attestorKeys: options.attestorKeys,
+    signingSecrets: options.signingSecrets,
     answerCache,
     verificationCache,
     metrics,

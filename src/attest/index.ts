@@ -2,7 +2,8 @@
  * @module attest
  *
  * Offline, strict verification of container-image attestations in every
- * common format, and the signing helpers behind `scriba sign`.
+ * common format, and the signing helpers behind `scriba sign` and the
+ * webhook's attest-on-pass.
  *
  * Principles (after sigstore-js and jose):
  * - Trust material is passed in as data ({@link createTrustedKeys}); the
@@ -112,3 +113,11 @@ export {
   gpgSecretKeyFingerprint,
   gpgSign,
 } from "./gpg-signer.js";
+export {
+  type PgpSignOptions,
+  type PgpSignature,
+  type PgpSigningKey,
+  isPublicHalfOf,
+  readPgpSigningKey,
+  signWithPgpKey,
+} from "./pgp-signer.js";

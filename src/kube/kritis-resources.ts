@@ -32,6 +32,9 @@ export const policyResources: readonly PolicyResource[] = [
 
 export const podResource: ApiResource = { group: "", version: "v1", plural: "pods", kind: "Pod", namespaced: true };
 
+/** Read one by one (GET), never listed or watched: see kube/secret-client. */
+export const secretResource: ApiResource = { group: "", version: "v1", plural: "secrets", kind: "Secret", namespaced: true };
+
 /** `v1`, `kritis.grafeas.io/v1beta1`. */
 export function apiVersionOf(resource: ApiResource): string {
   return resource.group === "" ? resource.version : `${resource.group}/${resource.version}`;

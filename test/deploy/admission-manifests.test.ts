@@ -232,16 +232,33 @@ describe("RBAC", () => {
     }
   });
 
-  test("the webhook may read the Kritis policies, and nothing else", () => {
-    assert.deepEqual(grants("scriba-webhook"), [...policyReads].sort());
+  test("the webhook may read the Kritis policies and get Secrets by name (attest-on-pass keys), and nothing else", () => {
+    assert.deepEqual(grants("scriba-webhook"), [...policyReads, "/secrets:get"].sort());
+  });
+
+  test("Secrets are only ever granted `get`, in rules about Secrets alone: never list or watch", () => {
+    const secretRules = roles.flatMap((r) => (r.object["rules"] as JsonObject[]).filter((rule) => (rule["resources"] as string[]).includes("secrets")));
+    assert.ok(secretRules.length > 0, "the webhook's signing-key reader is granted");
+    for (const rule of secretRules) {
+      assert.deepEqual(rule["verbs"], ["get"]);
+      assert.deepEqual(rule["resources"], ["secrets"]);
+      assert.deepEqual(rule["apiGroups"], [""]);
+    }
+  });
+
+  test("the grant on Secrets explains itself and how to narrow it to resourceNames", () => {
+    const text = readFileSync(join(deployDir, "admission/10-rbac.yaml"), "utf8");
+    assert.match(text, /privateKeySecretName/);
+    assert.match(text, /resourceNames:/);
   });
 
   test("the re-check may also list and patch pods, and never delete or evict them", () => {
     assert.deepEqual(grants("scriba-recheck"), [...policyReads, "/pods:list", "/pods:patch"].sort());
     const all = roles.flatMap((r) => (r.object["rules"] as JsonObject[]).flatMap((rule) => [...(rule["verbs"] as string[]), ...(rule["resources"] as string[])]));
-    for (const forbidden of ["delete", "deletecollection", "create", "pods/eviction", "secrets", "escalate", "bind", "impersonate"]) {
+    for (const forbidden of ["delete", "deletecollection", "create", "pods/eviction", "escalate", "bind", "impersonate"]) {
       assert.ok(!all.includes(forbidden), forbidden);
     }
+    assert.ok(!grants("scriba-recheck").some((grant) => grant.startsWith("/secrets:")), "the re-check signs nothing and reads no Secret");
   });
 
   test("each workload runs as the identity the grants are for", () => {

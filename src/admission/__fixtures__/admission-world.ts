@@ -126,6 +126,7 @@ export function ispYaml(
     allowlistCVEs?: readonly string[];
     imageAllowlist?: readonly string[];
     attestationAuthorityName?: string;
+    privateKeySecretName?: string;
     mode?: string;
   } = {},
 ): string {
@@ -138,6 +139,7 @@ export function ispYaml(
     ...(spec.imageAllowlist === undefined ? [] : [`  imageAllowlist: ${JSON.stringify(spec.imageAllowlist)}`]),
     ...(requirements.length === 0 ? [] : ["  packageVulnerabilityRequirements:", ...requirements]),
     ...(spec.attestationAuthorityName === undefined ? [] : [`  attestationAuthorityName: ${spec.attestationAuthorityName}`]),
+    ...(spec.privateKeySecretName === undefined ? [] : [`  privateKeySecretName: ${spec.privateKeySecretName}`]),
     ...(spec.mode === undefined ? [] : [`  enforcementMode: ${spec.mode}`]),
   ];
   return [

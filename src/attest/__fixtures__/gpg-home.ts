@@ -14,6 +14,8 @@ export interface GpgRunOptions {
   readonly input?: Uint8Array | string;
   /** gpg's --faked-system-time, e.g. `20200101T000000`. */
   readonly fakedTime?: string;
+  /** The passphrase gpg uses (loopback pinentry); empty, so keys are unprotected, by default. */
+  readonly passphrase?: string;
 }
 
 export class GpgHome {
@@ -33,7 +35,7 @@ export class GpgHome {
       "--pinentry-mode",
       "loopback",
       "--passphrase",
-      "",
+      options.passphrase ?? "",
       ...(options.fakedTime ? ["--faked-system-time", options.fakedTime] : []),
       ...args,
     ];
@@ -68,6 +70,17 @@ export class GpgHome {
 
   exportPublic(spec: string): string {
     return this.run(["--armor", "--export", "--", spec]).toString("utf8");
+  }
+
+  /** `--quick-generate-key` with the secret key protected by `passphrase`; returns the primary fingerprint. */
+  generateProtected(userId: string, passphrase: string, algorithm = "default"): string {
+    this.run(["--quick-generate-key", userId, algorithm, "default", "never"], { passphrase });
+    return this.fingerprints(userId)[0]!;
+  }
+
+  /** The armored secret key(s) matching `spec`, as `gpg --armor --export-secret-keys` writes them (still protected, if they are). */
+  exportSecret(spec: string, passphrase = ""): string {
+    return this.run(["--armor", "--export-secret-keys", "--", spec], { passphrase }).toString("utf8");
   }
 
   /** Signs `data` with `signer` (a fingerprint; append `!` to force a subkey) using the given mode flags. */

@@ -10,6 +10,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { FakeKubeApiServer } from "../../../test/support/fake-kube-apiserver.js";
+import { GpgHome } from "../../attest/__fixtures__/gpg-home.js";
+import { secretResource } from "../../kube/kritis-resources.js";
 import { attestationAuthority, genericAttestationPolicy } from "../../../test/support/kube-objects.js";
 import { httpsCall, podCreateReview } from "../../../test/support/webhook-client.js";
 import { images } from "../../admission/__fixtures__/admission-world.js";
@@ -122,6 +124,73 @@ describe("scriba serve --policy-source kubernetes", () => {
     } finally {
       serve.stop();
       assert.equal(await serve.exit, 0);
+    }
+  });
+});
+
+describe("scriba webhook --policy-source kubernetes with an ImageSecurityPolicy's privateKeySecretName", () => {
+  test("signs the attestation of a passing image with the PGP key of the Secret, which the cluster holds in Kritis' format", async () => {
+    // A second fake API server that also serves Secrets (GET by name); still a loopback test double.
+    const cluster = await FakeKubeApiServer.start({ resources: [secretResource] });
+    const home = GpgHome.create();
+    try {
+      const fingerprint = home.generate("vulnz-checked@example.com", "ed25519", "sign");
+      const publicKey = home.exportPublic(fingerprint);
+      const clusterConfig = join(dir, "kubeconfig-secrets.yaml");
+      writeFileSync(clusterConfig, cluster.kubeconfigYaml());
+      cluster.create({
+        apiVersion: "kritis.grafeas.io/v1beta1",
+        kind: "AttestationAuthority",
+        metadata: { name: "vulnz-checked", namespace: "shop" },
+        spec: {
+          noteReference: "projects/vulnz-checked/notes/checked",
+          publicKeys: [{ keyType: "PGP", asciiArmoredPgpPublicKey: Buffer.from(publicKey).toString("base64") }],
+        },
+      });
+      cluster.create({
+        apiVersion: "kritis.grafeas.io/v1beta1",
+        kind: "ImageSecurityPolicy",
+        metadata: { name: "checked", namespace: "shop" },
+        spec: { attestationAuthorityName: "vulnz-checked", privateKeySecretName: "vulnz-checked-key" },
+      });
+      cluster.create({
+        apiVersion: "v1",
+        kind: "Secret",
+        type: "Opaque",
+        metadata: { name: "vulnz-checked-key", namespace: "shop" },
+        data: {
+          private: Buffer.from(home.exportSecret(fingerprint)).toString("base64"),
+          public: Buffer.from(publicKey).toString("base64"),
+        },
+      });
+      const webhook = start([
+        "webhook", "--listen", "127.0.0.1:0", "--tls-cert", tls.certFile, "--tls-key", tls.keyFile,
+        "--policy-source", "kubernetes", "--kubeconfig", clusterConfig, "--storage", "memory",
+        "--recheck-interval", "0", "--audit-records", "off", "--deployment-records", "off",
+      ]);
+      try {
+        const url = await webhook.url;
+        await waitReady(url);
+        const reply = await httpsCall(url, tls.ca, "/validate?timeout=10s", podCreateReview("shop", "web", images.web));
+        assert.equal(reply.json?.response?.allowed, true);
+      } finally {
+        webhook.stop();
+      }
+      assert.equal(await webhook.exit, 0);
+      const logs = webhook.stderr();
+      assert.ok(
+        cluster.requests.some((r) => r.method === "GET" && r.path === "/api/v1/namespaces/shop/secrets/vulnz-checked-key"),
+        "the Secret was read by name",
+      );
+      assert.ok(!cluster.requests.some((r) => r.path.endsWith("/secrets")), "Secrets were never listed or watched");
+      assert.match(logs, new RegExp(`"msg":"attest-on-pass signing key read from a Kubernetes Secret".*PGP key ${fingerprint}`));
+      assert.ok(!logs.includes("PRIVATE KEY"), "no key material in the logs");
+      // The decision log reports the attestation stored, signed by the authority's PGP key (verified before storing).
+      const created = /"outcome":"created","detail":"signed with openpgp4fpr:([0-9A-F]+) \(PGP\)"/.exec(logs);
+      assert.equal(created?.[1], fingerprint, logs);
+    } finally {
+      home.remove();
+      await cluster.close();
     }
   });
 });

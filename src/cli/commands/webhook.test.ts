@@ -183,7 +183,7 @@ describe("scriba webhook", () => {
     let stdout = "";
     const code = await runCli(["webhook", "--help"], { stdout: (t) => (stdout += t), stderr: () => {}, env: {}, signal: new AbortController().signal });
     assert.equal(code, 0);
-    for (const flag of ["--listen", "--tls-cert", "--tls-key", "--policy-dir", "--server", "--server-ca", "--storage", "--metadata-timeout", "--attestor-key", "--log-level", "--config"]) {
+    for (const flag of ["--listen", "--tls-cert", "--tls-key", "--policy-dir", "--server", "--server-ca", "--storage", "--metadata-timeout", "--attestor-key", "--attestor-secret-ttl", "--log-level", "--config"]) {
       assert.ok(stdout.includes(flag), `${flag} missing from help`);
     }
     for (const scheme of ["http://", "https://", "grpc://", "grpcs://"]) {

@@ -22,13 +22,15 @@ import { createAdmissionMetrics } from "../../admission/admission-metrics.js";
 import { startAdmissionWebhook } from "../../admission/webhook-runtime.js";
 import { readTlsFiles } from "../../admission/webhook-server.js";
 import { PodClient } from "../../kube/pod-client.js";
+import { SecretClient } from "../../kube/secret-client.js";
+import { SigningSecrets } from "../../admission/signing-secrets.js";
 import type { Logger, LogLevel } from "../../logging/logger.js";
 import { createLogger } from "../../logging/logger.js";
 import { parseListenAddress, type ListenAddress } from "../../server/listen-address.js";
 import type { CliIO, Command } from "../command.js";
 import { exitCodes, untilAborted } from "../command.js";
 import type { SettingValues } from "../settings.js";
-import { configFileSetting, describeSettings, oneOf, readCommandSettings, required, setting, text } from "../settings.js";
+import { configFileSetting, describeSettings, duration, oneOf, readCommandSettings, required, setting, text } from "../settings.js";
 import { metadataLocation, metadataSettings } from "./admission-settings.js";
 import { cacheSettingsOf, openPolicySource, policySourceSettings, recordSettingsOf, runtimeSettings } from "./admission-runtime-settings.js";
 
@@ -70,9 +72,19 @@ export const webhookSettings = {
     env: "SCRIBA_ATTESTOR_KEYS",
     valueName: "AUTHORITY=FILE",
     description:
-      "PEM private key to sign attest-on-pass attestations with for an AttestationAuthority (NAME or NAMESPACE/NAME); its public key must be one of the authority's PKIX publicKeys. Repeatable.",
+      "PEM private key to sign attest-on-pass attestations with for an AttestationAuthority (NAME or NAMESPACE/NAME); its public key must be one of the authority's PKIX publicKeys. Wins over an ImageSecurityPolicy's privateKeySecretName. Repeatable.",
     multiple: true,
     parse: parseAttestorKeySpec,
+  }),
+  attestorSecretTtl: setting({
+    flag: "attestor-secret-ttl",
+    key: "webhook.attestorSecretTtl",
+    env: "SCRIBA_ATTESTOR_SECRET_TTL",
+    valueName: "DURATION",
+    description:
+      "With --policy-source kubernetes: how long the Secret an ImageSecurityPolicy names in privateKeySecretName (its attest-on-pass signing key) is used before it is read again, so a rotated key is picked up.",
+    default: "1m",
+    parse: duration("--attestor-secret-ttl"),
   }),
   ...runtimeSettings,
 };
@@ -126,7 +138,17 @@ export async function startPolicyWebhook(options: PolicyWebhookOptions): Promise
   const attestorKeys = await loadAttestorKeys(settings.attestorKey ?? []);
   const metrics = createAdmissionMetrics();
   const { provider, kubeConfig } = await openPolicySource(settings, logger);
-  logger.info("metadata source", { source: metadata.description, attestorKeys: attestorKeys.keys.map((k) => `${k.namespace === undefined ? "" : `${k.namespace}/`}${k.name}`) });
+  // privateKeySecretName is read only where the policies come from the cluster: a policy directory names
+  // Secrets of no particular cluster, and --kubeconfig alone is for the re-check.
+  const signingSecrets =
+    settings.policySource === "kubernetes" && kubeConfig !== undefined
+      ? new SigningSecrets(new SecretClient(kubeConfig), { ttlMs: settings.attestorSecretTtl ?? 60_000, logger })
+      : undefined;
+  logger.info("metadata source", {
+    source: metadata.description,
+    attestorKeys: attestorKeys.keys.map((k) => `${k.namespace === undefined ? "" : `${k.namespace}/`}${k.name}`),
+    signingKeysFromCluster: signingSecrets === undefined ? "off (--policy-source kubernetes only)" : `read from the Kubernetes API, reused for ${signingSecrets.ttlMs} ms`,
+  });
   const recheckIntervalMs = settings.recheckInterval ?? 3_600_000;
   if (recheckIntervalMs > 0 && kubeConfig === undefined) {
     logger.info("the re-check of running pods is off: no Kubernetes API is configured (--policy-source kubernetes or --kubeconfig)");
@@ -139,6 +161,7 @@ export async function startPolicyWebhook(options: PolicyWebhookOptions): Promise
       metadata,
       logger,
       attestorKeys,
+      signingSecrets,
       reviewTimeoutMs: options.reviewTimeoutMs,
       cache: options.metadataInProcess
         ? { ...cacheSettingsOf(settings), answerTtlMs: 0, negativeAnswerTtlMs: 0 }

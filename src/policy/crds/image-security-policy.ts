@@ -33,8 +33,9 @@
  *   namespace (checked when the policy set is assembled). An image that this
  *   authority has attested skips the vulnerability check at admission, and a
  *   passing image may be attested by it, so that an admitted image stays
- *   admitted on restart; `privateKeySecretName` names the Secret holding the
- *   signing key for that, as in Kritis.
+ *   admitted on restart; `privateKeySecretName` names the Secret (in the
+ *   policy's namespace) holding the signing key for that, as in Kritis
+ *   (read by admission/signing-secrets; `--attestor-key` wins over it).
  */
 import type { NamePattern } from "../name-pattern.js";
 import { namePatternProblem, parseNamePattern } from "../name-pattern.js";
