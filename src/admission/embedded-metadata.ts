@@ -12,6 +12,7 @@
  * `scriba serve` uses (server/open-store), so `--storage` means the same in
  * every command.
  */
+import type { ClientCertificate } from "../client/grafeas-client.js";
 import { transportOf } from "../client/server-url.js";
 import { invalidArgument } from "../errors.js";
 import { GrafeasService } from "../grafeas/grafeas-service.js";
@@ -34,6 +35,8 @@ export interface MetadataLocation {
   readonly server?: URL | undefined;
   /** `--server-ca`: PEM CA to trust for an https or grpcs server. */
   readonly serverCa?: string | undefined;
+  /** `--client-cert`/`--client-key`: presented to a server that requires mutual TLS. */
+  readonly clientCertificate?: ClientCertificate | undefined;
   /** `--storage`: an embedded store. */
   readonly storage?: StorageSetting | undefined;
   /** Per call to the server (HTTP request or gRPC deadline). */
@@ -49,7 +52,12 @@ export async function openMetadataSource(
     throw invalidArgument("give exactly one of --server URL (a Scriba server) or --storage SPEC (an embedded store)");
   }
   if (location.server !== undefined) {
-    const client = { baseUrl: location.server.toString(), ca: location.serverCa, timeoutMs: location.timeoutMs };
+    const client = {
+      baseUrl: location.server.toString(),
+      ca: location.serverCa,
+      clientCertificate: location.clientCertificate,
+      timeoutMs: location.timeoutMs,
+    };
     return transportOf(location.server) === "grpc" ? grpcMetadata(client) : restMetadata(client);
   }
   const setting = location.storage as StorageSetting;

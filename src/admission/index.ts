@@ -11,7 +11,7 @@
  * ```ts
  * const policies = await loadPolicyDirectory(dir);
  * const handler = createAdmissionHandler({ policies, metadata: grafeasServiceMetadata(service), logger });
- * const webhook = await startWebhookServer({ host, port, tls: await readTlsFiles(cert, key), handler, logger });
+ * const webhook = await startWebhookServer({ host, port, tls: readTlsFiles(cert, key), handler, logger });
  * // … on shutdown: await webhook.close();
  * ```
  *

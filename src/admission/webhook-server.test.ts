@@ -44,7 +44,7 @@ before(async () => {
     logger: createLogger({ write: (line) => logLines.push(line) }),
     maxBodyBytes: 64 * 1024,
   });
-  server = await startWebhookServer({ host: "127.0.0.1", port: 0, tls: await readTlsFiles(tls.certFile, tls.keyFile), handler });
+  server = await startWebhookServer({ host: "127.0.0.1", port: 0, tls: readTlsFiles(tls.certFile, tls.keyFile), handler });
 });
 
 after(async () => {
@@ -318,7 +318,7 @@ describe("malformed or unexpected requests get a clear error, never a crash", ()
 describe("request.dryRun causes no side effects", () => {
   test("a dry-run request to a namespace with attest-on-pass stores no attestation", async () => {
     const local = new MetadataWorld();
-    const tlsMaterial = await readTlsFiles(tls.certFile, tls.keyFile);
+    const tlsMaterial = readTlsFiles(tls.certFile, tls.keyFile);
     const checkedNote = "projects/vulnz-checked/notes/checked";
     const handler = createAdmissionHandler({
       policies: policySet(

@@ -10,7 +10,6 @@
  * The certificate and key are read once, at start; rotating them means
  * restarting the listener.
  */
-import { readFile } from "node:fs/promises";
 import type { RequestListener } from "node:http";
 import { createServer } from "node:https";
 import type { AddressInfo } from "node:net";
@@ -18,6 +17,7 @@ import { invalidArgument } from "../errors.js";
 import type { Logger } from "../logging/logger.js";
 import { silentLogger } from "../logging/logger.js";
 import { formatListenAddress } from "../server/listen-address.js";
+import { readPemFile } from "../tls/read-pem-file.js";
 
 export interface TlsMaterial {
   /** PEM certificate chain (the serving certificate first). */
@@ -45,15 +45,8 @@ export interface RunningWebhookServer {
 }
 
 /** Reads `--tls-cert` and `--tls-key`; throws INVALID_ARGUMENT naming the file that cannot be read. */
-export async function readTlsFiles(certFile: string, keyFile: string): Promise<TlsMaterial> {
-  const read = async (file: string, what: string) => {
-    try {
-      return await readFile(file, "utf8");
-    } catch (error) {
-      throw invalidArgument(`${what} ${file} cannot be read: ${(error as NodeJS.ErrnoException).code ?? "error"}`);
-    }
-  };
-  return { cert: await read(certFile, "--tls-cert"), key: await read(keyFile, "--tls-key") };
+export function readTlsFiles(certFile: string, keyFile: string): TlsMaterial {
+  return { cert: readPemFile(certFile, "--tls-cert"), key: readPemFile(keyFile, "--tls-key") };
 }
 
 /** Starts the HTTPS listener; resolves once it is listening. */

@@ -2,13 +2,15 @@
  * @module cli/server-connection
  *
  * The settings every command that talks to a Scriba server shares (`--server`,
- * `--server-ca`, `--token`, `--timeout`) and the REST client they make.
+ * `--server-ca`, `--client-cert`/`--client-key`, `--token`, `--timeout`) and
+ * the REST client they make.
  * Cancelling the command (SIGINT/SIGTERM) cancels the request in flight.
  */
-import { readFileSync } from "node:fs";
 import { GrafeasRestClient } from "../client/grafeas-rest-client.js";
 import { parseServerUrl } from "../client/server-url.js";
+import type { ClientCertificate } from "../client/grafeas-client.js";
 import { invalidArgument } from "../errors.js";
+import { readPemFile } from "../tls/read-pem-file.js";
 import type { CliIO } from "./command.js";
 import { type SettingValues, describeSettings, positiveInteger, resolveSettings, setting, text } from "./settings.js";
 
@@ -16,11 +18,42 @@ export const defaultServerUrl = "http://127.0.0.1:8080";
 
 /** The PEM a `--server-ca` FILE holds; an unreadable file is a usage error that names it. */
 export function readServerCa(file: string): string {
-  try {
-    return readFileSync(file, "utf8");
-  } catch (error) {
-    throw invalidArgument(`--server-ca ${file} cannot be read: ${(error as NodeJS.ErrnoException).code ?? "error"}`);
+  return readPemFile(file, "--server-ca");
+}
+
+/**
+ * `--client-cert` and `--client-key`, for a server that requires mutual TLS;
+ * `keyPrefix` places them in the config file (`metadata.` → `metadata.clientCert`).
+ */
+export function clientCertificateSettings(keyPrefix = "") {
+  return {
+    clientCert: setting({
+      flag: "client-cert",
+      key: `${keyPrefix}clientCert`,
+      env: "SCRIBA_CLIENT_CERT",
+      valueName: "FILE",
+      description: "PEM client certificate to present to a server that requires mutual TLS (with --client-key).",
+      parse: text,
+    }),
+    clientKey: setting({
+      flag: "client-key",
+      key: `${keyPrefix}clientKey`,
+      env: "SCRIBA_CLIENT_KEY",
+      valueName: "FILE",
+      description: "PEM private key of --client-cert.",
+      parse: text,
+    }),
+  };
+}
+
+/** The client certificate the two settings name, or undefined; one without the other is a usage error. */
+export function readClientCertificate(values: { clientCert?: string | undefined; clientKey?: string | undefined }): ClientCertificate | undefined {
+  const { clientCert, clientKey } = values;
+  if (clientCert === undefined && clientKey === undefined) return undefined;
+  if (clientCert === undefined || clientKey === undefined) {
+    throw invalidArgument("--client-cert and --client-key go together: give both, or neither");
   }
+  return { cert: readPemFile(clientCert, "--client-cert"), key: readPemFile(clientKey, "--client-key") };
 }
 
 export const connectionSettings = {
@@ -41,6 +74,7 @@ export const connectionSettings = {
     description: "PEM CA certificate(s) to trust for an https --server, instead of the system's.",
     parse: text,
   }),
+  ...clientCertificateSettings(),
   token: setting({
     flag: "token",
     key: "token",
@@ -74,6 +108,7 @@ export function connect(flags: Record<string, string | boolean | (string | boole
     baseUrl: settings.server ?? defaultServerUrl,
     bearerToken: settings.token,
     ca: settings.serverCa === undefined ? undefined : readServerCa(settings.serverCa),
+    clientCertificate: readClientCertificate(settings),
     timeoutMs: (settings.timeout ?? 10) * 1000,
     signal: io.signal,
   });

@@ -16,6 +16,12 @@
 import { ScribaError, invalidArgument } from "../errors.js";
 import type { Note, Occurrence } from "../gen/grafeas/v1/grafeas_pb.js";
 
+/** A client certificate and its key (PEM), for servers that require mutual TLS. */
+export interface ClientCertificate {
+  readonly cert: string;
+  readonly key: string;
+}
+
 export interface CallOptions {
   /** Cancels this call (CANCELLED). */
   readonly signal?: AbortSignal | undefined;

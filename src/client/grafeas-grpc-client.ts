@@ -41,6 +41,7 @@ import { ScribaError, errorCodeFromGrpc } from "../errors.js";
 import { Grafeas, type Note, type Occurrence } from "../gen/grafeas/v1/grafeas_pb.js";
 import {
   type CallOptions,
+  type ClientCertificate,
   type GrafeasMetadataClient,
   type ListAllOptions,
   type ListOptions,
@@ -59,6 +60,8 @@ export interface GrafeasGrpcClientOptions {
   readonly bearerToken?: string | undefined;
   /** PEM CA certificate(s) trusted for a grpcs server instead of the system's (`--server-ca`). */
   readonly ca?: string | undefined;
+  /** Presented to a grpcs server that requires client certificates (`--client-cert`, `--client-key`). */
+  readonly clientCertificate?: ClientCertificate | undefined;
   /** The deadline of each call; default 10 000 ms. */
   readonly timeoutMs?: number | undefined;
   /** The most pages a `listAll…` call follows; default 100. */
@@ -107,7 +110,11 @@ export class GrafeasGrpcClient implements GrafeasMetadataClient {
     this.signal = options.signal;
     const credentials =
       url.protocol === "grpcs:"
-        ? grpc.credentials.createSsl(options.ca === undefined ? null : Buffer.from(options.ca, "utf8"))
+        ? grpc.credentials.createSsl(
+            options.ca === undefined ? null : Buffer.from(options.ca, "utf8"),
+            options.clientCertificate === undefined ? null : Buffer.from(options.clientCertificate.key, "utf8"),
+            options.clientCertificate === undefined ? null : Buffer.from(options.clientCertificate.cert, "utf8"),
+          )
         : grpc.credentials.createInsecure();
     this.client = new grpc.Client(grpcTargetOf(url), credentials, {
       "grpc.max_receive_message_length": options.maxResponseBytes ?? defaultMaxResponseBytes,

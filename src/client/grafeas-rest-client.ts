@@ -44,6 +44,7 @@ import { grafeasRegistry } from "../grafeas/proto-json.js";
 import { isValidId, parseNoteName, parseOccurrenceName, parseProjectName } from "../grafeas/resource-names.js";
 import {
   type CallOptions,
+  type ClientCertificate,
   type GrafeasMetadataClient,
   type ListAllOptions,
   type ListOptions,
@@ -63,6 +64,8 @@ export interface GrafeasRestClientOptions {
   readonly bearerToken?: string | undefined;
   /** PEM CA certificate(s) trusted for an https server instead of the system's (`--server-ca`). */
   readonly ca?: string | undefined;
+  /** Presented to an https server that requires client certificates (`--client-cert`, `--client-key`). */
+  readonly clientCertificate?: ClientCertificate | undefined;
   /** Per HTTP request, including reading the reply; default 10 000 ms. */
   readonly timeoutMs?: number | undefined;
   /** The most pages a `listAll…` call follows; default 100. */
@@ -116,6 +119,7 @@ export class GrafeasRestClient implements GrafeasMetadataClient {
   readonly baseUrl: string;
   private readonly token: string | undefined;
   private readonly ca: string | undefined;
+  private readonly clientCertificate: ClientCertificate | undefined;
   private readonly timeoutMs: number;
   private readonly maxPages: number;
   private readonly maxResponseBytes: number;
@@ -126,6 +130,7 @@ export class GrafeasRestClient implements GrafeasMetadataClient {
     this.baseUrl = `${url.origin}${url.pathname.replace(/\/+$/, "")}`;
     this.token = options.bearerToken === undefined || options.bearerToken === "" ? undefined : options.bearerToken;
     this.ca = options.ca;
+    this.clientCertificate = options.clientCertificate;
     this.timeoutMs = options.timeoutMs ?? defaultTimeoutMs;
     this.maxPages = options.maxPages ?? defaultMaxPages;
     this.maxResponseBytes = options.maxResponseBytes ?? defaultMaxResponseBytes;
@@ -325,6 +330,7 @@ export class GrafeasRestClient implements GrafeasMetadataClient {
         headers,
         body: call.body === undefined ? undefined : JSON.stringify(call.body),
         ca: this.ca,
+        clientCertificate: this.clientCertificate,
         signal,
         maxResponseBytes: this.maxResponseBytes,
         where,

@@ -19,6 +19,7 @@
 import { type IncomingMessage, request as httpRequest } from "node:http";
 import { request as httpsRequest } from "node:https";
 import { ScribaError } from "../errors.js";
+import type { ClientCertificate } from "./grafeas-client.js";
 
 export interface HttpExchange {
   readonly method: string;
@@ -28,6 +29,8 @@ export interface HttpExchange {
   readonly body?: string | undefined;
   /** PEM CA certificate(s) trusted instead of the system's, for https. */
   readonly ca?: string | undefined;
+  /** Presented to an https server that asks for a client certificate (mutual TLS). */
+  readonly clientCertificate?: ClientCertificate | undefined;
   readonly signal: AbortSignal;
   /** The largest reply body read; a larger one is RESOURCE_EXHAUSTED. */
   readonly maxResponseBytes: number;
@@ -45,7 +48,13 @@ export function exchange(call: HttpExchange): Promise<HttpReply> {
     const payload = call.body === undefined ? undefined : Buffer.from(call.body, "utf8");
     const headers = payload === undefined ? call.headers : { ...call.headers, "content-length": String(payload.length) };
     const open = call.url.protocol === "https:" ? httpsRequest : httpRequest;
-    const request = open(call.url, { method: call.method, headers, signal: call.signal, ...(call.ca === undefined ? {} : { ca: call.ca }) });
+    const request = open(call.url, {
+      method: call.method,
+      headers,
+      signal: call.signal,
+      ...(call.ca === undefined ? {} : { ca: call.ca }),
+      ...(call.clientCertificate === undefined ? {} : { cert: call.clientCertificate.cert, key: call.clientCertificate.key }),
+    });
     const refuse = () => {
       reject(new ScribaError("RESOURCE_EXHAUSTED", `${call.where}: the reply is larger than ${call.maxResponseBytes} bytes`));
       request.destroy();

@@ -17,7 +17,7 @@ import { ProjectsService } from "../grafeas/projects-service.js";
 import type { Logger } from "../logging/logger.js";
 import type { Store } from "../store/store.js";
 import { createGrpcServer } from "../wire/grpc-edge.js";
-import { listenOnePort } from "../wire/one-port-listener.js";
+import { listenOnePort, type OnePortTls } from "../wire/one-port-listener.js";
 import { createRestHandler, defaultMaxBodyBytes } from "../wire/rest-edge.js";
 import type { RpcMethod } from "../wire/rpc.js";
 import { v1alpha1Routes } from "../wire/v1alpha1/v1alpha1-routes.js";
@@ -34,6 +34,8 @@ export interface ScribaServerOptions {
   /** Shared by every replica of a fleet so page tokens work on any of them. */
   readonly pageTokenKey?: Uint8Array | undefined;
   readonly maxBodyBytes?: number | undefined;
+  /** Serve gRPC and REST over TLS (optionally requiring client certificates) instead of cleartext. */
+  readonly tls?: OnePortTls | undefined;
   /**
    * More HTTP routes, tried after the API and health routes. They receive the
    * services so they can translate onto them (v1alpha1, admission).
@@ -91,11 +93,13 @@ export async function startScribaServer(options: ScribaServerOptions): Promise<R
     port: options.listen.port,
     httpHandler,
     grpcServer,
+    tls: options.tls,
   });
   logger.info("scriba serving", {
     address: listener.address,
     store: store.kind,
     protocols: ["grpc", "rest", "v1alpha1"],
+    tls: options.tls === undefined ? "off" : options.tls.clientCa === undefined ? "on" : "mutual",
   });
   return {
     address: listener.address,

@@ -7,7 +7,16 @@
  * starts with it) sends the connection to grpc-js through its connection
  * injector; anything else goes to a node:http server.
  *
- * Connections that send nothing are closed after a timeout; socket errors are
+ * With `tls`, the port speaks TLS only: the handshake comes first, then the
+ * same sniffing on the decrypted bytes. ALPN picks `http/1.1` whenever the
+ * client offers it (curl, browsers, the official client's REST transport,
+ * Node's https) and `h2` when that is all it offers (gRPC clients), so a REST
+ * client never lands on the gRPC server by negotiating HTTP/2. With
+ * `tls.clientCa`, clients must present a certificate issued by one of those
+ * CAs (mutual TLS); the handshake of any other client fails.
+ *
+ * Connections that send nothing are closed after a timeout (with TLS, also
+ * those that do not finish the handshake in that time); socket errors are
  * contained to their connection. `close()` stops accepting, lets in-flight
  * HTTP requests and gRPC calls finish (HTTP keep-alive connections are closed
  * once idle, gRPC sessions get GOAWAY), and forces the rest closed after a
@@ -17,8 +26,11 @@ import { createServer as createHttpServer } from "node:http";
 import type { IncomingMessage, ServerOptions as HttpServerOptions, ServerResponse } from "node:http";
 import { createServer as createNetServer } from "node:net";
 import type { AddressInfo, Socket } from "node:net";
+import { createServer as createTlsServer } from "node:tls";
+import type { Server as TlsServer, TLSSocket } from "node:tls";
 import { ServerCredentials } from "@grpc/grpc-js";
 import type { Server as GrpcServer } from "@grpc/grpc-js";
+import { invalidArgument } from "../errors.js";
 import { ReplayingSocket } from "./replaying-socket.js";
 
 export interface OnePortOptions {
@@ -35,6 +47,17 @@ export interface OnePortOptions {
   readonly shutdownGraceMs?: number;
   /** For the node:http side: headersTimeout, requestTimeout, keepAliveTimeout, maxHeaderSize… */
   readonly httpServerOptions?: HttpServerOptions;
+  /** Serve TLS instead of cleartext. */
+  readonly tls?: OnePortTls | undefined;
+}
+
+export interface OnePortTls {
+  /** PEM serving certificate, leaf first, then intermediates. */
+  readonly cert: string;
+  /** PEM private key of the serving certificate. */
+  readonly key: string;
+  /** PEM CA certificate(s): when set, every client must present a certificate they issued. */
+  readonly clientCa?: string | undefined;
 }
 
 export interface OnePortListener {
@@ -54,10 +77,38 @@ function protocolOf(firstBytes: Buffer): "http2" | "http1" | undefined {
 
 const ignore = () => {};
 
+/** HTTP/1.1 whenever the client can speak it; HTTP/2 (gRPC) only for clients that offer nothing else. */
+export function chooseAlpnProtocol(offered: readonly string[]): string | undefined {
+  if (offered.includes("http/1.1")) return "http/1.1";
+  if (offered.includes("h2")) return "h2";
+  return undefined;
+}
+
+function createTlsEndpoint(tls: OnePortTls, handshakeTimeoutMs: number, onSecure: (socket: TLSSocket) => void): TlsServer {
+  try {
+    return createTlsServer(
+      {
+        cert: tls.cert,
+        key: tls.key,
+        minVersion: "TLSv1.2",
+        handshakeTimeout: handshakeTimeoutMs,
+        ALPNCallback: ({ protocols }) => chooseAlpnProtocol(protocols),
+        ...(tls.clientCa === undefined ? {} : { ca: tls.clientCa, requestCert: true, rejectUnauthorized: true }),
+      },
+      onSecure,
+    );
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw invalidArgument(`the API's TLS certificate, key and client CA cannot be used: ${reason}`);
+  }
+}
+
 export async function listenOnePort(options: OnePortOptions): Promise<OnePortListener> {
   const firstBytesTimeoutMs = options.firstBytesTimeoutMs ?? 10_000;
   const shutdownGraceMs = options.shutdownGraceMs ?? 5_000;
   const grpcServer = options.grpcServer;
+  // First, so that unusable TLS material fails before anything else is set up.
+  const tlsServer = options.tls === undefined ? undefined : createTlsEndpoint(options.tls, firstBytesTimeoutMs, sniff);
   const injector = grpcServer.createConnectionInjector(ServerCredentials.createInsecure());
   let closing = false;
 
@@ -82,6 +133,11 @@ export async function listenOnePort(options: OnePortOptions): Promise<OnePortLis
   const sockets = new Set<Socket>();
   const sniffing = new Set<Socket>();
 
+  function track(socket: Socket): void {
+    sockets.add(socket);
+    socket.on("close", () => sockets.delete(socket));
+  }
+
   function dispatch(socket: Socket, firstBytes: Buffer, protocol: "http1" | "http2"): void {
     sniffing.delete(socket);
     socket.setTimeout(0);
@@ -97,12 +153,9 @@ export async function listenOnePort(options: OnePortOptions): Promise<OnePortLis
   }
 
   function sniff(socket: Socket): void {
-    sockets.add(socket);
+    track(socket);
     sniffing.add(socket);
-    socket.on("close", () => {
-      sockets.delete(socket);
-      sniffing.delete(socket);
-    });
+    socket.on("close", () => sniffing.delete(socket));
     // Errors belong to the connection; the protocol servers add their own handlers.
     socket.on("error", ignore);
     if (closing) {
@@ -124,7 +177,17 @@ export async function listenOnePort(options: OnePortOptions): Promise<OnePortLis
     socket.on("data", onData);
   }
 
-  const netServer = createNetServer({ noDelay: true }, sniff);
+  // A failed handshake (no client certificate, a bad one, not TLS at all) costs only its connection.
+  tlsServer?.on("tlsClientError", (_error, socket) => socket.destroy());
+
+  // The TLS server never listens itself either: the TCP listener hands it every connection.
+  const acceptTls = (socket: Socket) => {
+    track(socket);
+    socket.on("error", ignore);
+    if (closing) socket.destroy();
+    else tlsServer!.emit("connection", socket);
+  };
+  const netServer = createNetServer({ noDelay: true }, tlsServer === undefined ? sniff : acceptTls);
   netServer.on("error", ignore);
   try {
     await new Promise<void>((resolve, reject) => {

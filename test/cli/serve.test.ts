@@ -11,6 +11,8 @@ import { randomBytes } from "node:crypto";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { generateWebhookCertificates } from "../../src/tls/webhook-certificates.js";
+import { opensslClientCertificate } from "../support/client-certificate.js";
 import { grpcGrafeasClient } from "../support/grafeas-clients.js";
 import { attestationNote } from "../support/grafeas-fixtures.js";
 import { http, okJson, q } from "../support/http.js";
@@ -84,6 +86,59 @@ describe("scriba serve as a process", { timeout: 180_000, concurrency: 4 }, () =
       await client.close();
     }
     assert.equal((await p.stop()).code, 0);
+  });
+
+  test("serves the API over TLS with --api-tls-cert and --api-tls-key, and scriba note reaches it with --server-ca", async () => {
+    const certificates = await generateWebhookCertificates({ service: "scriba", namespace: "test", ipAddresses: ["127.0.0.1"] });
+    writeFileSync(file("api.crt"), certificates.certificatePem);
+    writeFileSync(file("api.key"), certificates.privateKeyPem);
+    writeFileSync(file("api-ca.crt"), certificates.caCertificatePem);
+    const p = await serve(["--listen", "127.0.0.1:0", "--storage", "memory", "--api-tls-cert", file("api.crt"), "--api-tls-key", file("api.key")]);
+    assert.match(p.stdout, /\(TLS\)/);
+    writeFileSync(file("tls-note.json"), JSON.stringify(attestationNote()));
+    const server = ["--server", `https://127.0.0.1:${p.port}`, "--server-ca", file("api-ca.crt")];
+    const created = await runScriba(["note", "create", "projects/tls/notes/qa", "-f", file("tls-note.json"), ...server]);
+    assert.equal(created.code, 0, created.stderr);
+    const read = await runScriba(["note", "get", "projects/tls/notes/qa", "-o", "json", ...server]);
+    assert.equal(read.code, 0, read.stderr);
+    assert.equal((JSON.parse(read.stdout) as { kind: string }).kind, "ATTESTATION");
+    const untrusted = await runScriba(["note", "get", "projects/tls/notes/qa", "--server", `https://127.0.0.1:${p.port}`]);
+    assert.notEqual(untrusted.code, 0, "a client that does not trust the CA must not be served");
+    assert.equal((await p.stop()).code, 0);
+  });
+
+  test("with --api-tls-client-ca, scriba note is served only when it presents --client-cert and --client-key", async () => {
+    const certificates = await generateWebhookCertificates({ service: "scriba", namespace: "test", ipAddresses: ["127.0.0.1"] });
+    writeFileSync(file("mtls.crt"), certificates.certificatePem);
+    writeFileSync(file("mtls.key"), certificates.privateKeyPem);
+    writeFileSync(file("mtls-ca.crt"), certificates.caCertificatePem);
+    const client = opensslClientCertificate(dir, "mtls-client");
+    const p = await serve([
+      "--listen", "127.0.0.1:0", "--storage", "memory",
+      "--api-tls-cert", file("mtls.crt"), "--api-tls-key", file("mtls.key"), "--api-tls-client-ca", client.certFile,
+    ]);
+    const server = ["--server", `https://127.0.0.1:${p.port}`, "--server-ca", file("mtls-ca.crt")];
+    const anonymous = await runScriba(["note", "list", "projects/mtls", ...server]);
+    assert.notEqual(anonymous.code, 0, "a client without a certificate must not be served");
+    const known = await runScriba(["note", "list", "projects/mtls", ...server, "--client-cert", client.certFile, "--client-key", client.keyFile]);
+    assert.equal(known.code, 0, known.stderr);
+    assert.equal((await p.stop()).code, 0);
+  });
+
+  test("--api-tls-cert without --api-tls-key exits 2 naming both flags", async () => {
+    writeFileSync(file("lonely.crt"), "not read");
+    const run = await runScriba(["serve", "--listen", "127.0.0.1:0", "--storage", "memory", "--api-tls-cert", file("lonely.crt")]);
+    assert.equal(run.code, 2);
+    assert.match(run.stderr, /--api-tls-cert and --api-tls-key go together/);
+    assert.doesNotMatch(run.stdout, /serving/);
+  });
+
+  test("an unreadable --api-tls-key exits 2 naming the flag and the file", async () => {
+    writeFileSync(file("present.crt"), "not read");
+    const missing = file("missing.key");
+    const run = await runScriba(["serve", "--listen", "127.0.0.1:0", "--storage", "memory", "--api-tls-cert", file("present.crt"), "--api-tls-key", missing]);
+    assert.equal(run.code, 2);
+    assert.ok(run.stderr.includes(`--api-tls-key ${missing} cannot be read: ENOENT`), run.stderr);
   });
 
   test("data written before a restart is there after it", async () => {

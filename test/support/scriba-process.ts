@@ -72,7 +72,7 @@ export interface LogLine {
   readonly [field: string]: unknown;
 }
 
-const servingLine = /^scriba serving on (\S+):(\d+)$/m;
+const servingLine = /^scriba serving on (\S+):(\d+)(?: \(TLS\))?$/m;
 
 /** A running `scriba serve`. */
 export class ScribaServeProcess {

@@ -13,7 +13,7 @@ import type { MetadataLocation } from "../../admission/embedded-metadata.js";
 import { parseServerUrl } from "../../client/server-url.js";
 import { invalidArgument } from "../../errors.js";
 import { parseStorageSetting } from "../../server/storage-config.js";
-import { readServerCa } from "../server-connection.js";
+import { clientCertificateSettings, readClientCertificate, readServerCa } from "../server-connection.js";
 import type { CommandLine, SettingValues } from "../settings.js";
 import { positiveInteger, setting, text } from "../settings.js";
 
@@ -44,6 +44,7 @@ export const metadataSettings = {
     description: "PEM CA certificate(s) to trust for an https:// or grpcs:// --server, instead of the system's.",
     parse: text,
   }),
+  ...clientCertificateSettings("metadata."),
   storage: setting({
     flag: "storage",
     key: "storage",
@@ -80,5 +81,6 @@ export function metadataLocation(
     throw invalidArgument("give --server URL (a Scriba server) or --storage SPEC (an embedded store) for the attestations and vulnerabilities");
   }
   const serverCa = values.serverCa === undefined ? undefined : readServerCa(values.serverCa);
-  return { server, storage, serverCa, timeoutMs: values.metadataTimeout };
+  const clientCertificate = server === undefined ? undefined : readClientCertificate(values);
+  return { server, storage, serverCa, clientCertificate, timeoutMs: values.metadataTimeout };
 }

@@ -11,6 +11,9 @@ import { parseListenAddress } from "../../server/listen-address.js";
 import { openStore, type PostgresSettings } from "../../server/open-store.js";
 import { sslModes } from "../../store/postgres/connection-options.js";
 import { startScribaServer } from "../../server/scriba-server.js";
+import { readPemFile } from "../../tls/read-pem-file.js";
+import type { OnePortTls } from "../../wire/one-port-listener.js";
+import { invalidArgument } from "../../errors.js";
 import { defaultStorage, describeStorage, parseStorageSetting } from "../../server/storage-config.js";
 import { exitCodes, untilAborted, type Command } from "../command.js";
 import { grafeasServiceMetadata } from "../../admission/grafeas-service-metadata.js";
@@ -104,6 +107,30 @@ export const serveSettings = {
     default: String(4 * 1024 * 1024),
     parse: positiveInteger("limits.maxRequestBytes"),
   }),
+  apiTlsCert: setting({
+    flag: "api-tls-cert",
+    key: "api.tlsCert",
+    env: "SCRIBA_API_TLS_CERT",
+    valueName: "FILE",
+    description: "PEM certificate (chain): serve gRPC and REST over TLS on --listen. Needs --api-tls-key.",
+    parse: text,
+  }),
+  apiTlsKey: setting({
+    flag: "api-tls-key",
+    key: "api.tlsKey",
+    env: "SCRIBA_API_TLS_KEY",
+    valueName: "FILE",
+    description: "PEM private key of --api-tls-cert.",
+    parse: text,
+  }),
+  apiTlsClientCa: setting({
+    flag: "api-tls-client-ca",
+    key: "api.tlsClientCa",
+    env: "SCRIBA_API_TLS_CLIENT_CA",
+    valueName: "FILE",
+    description: "PEM CA certificate(s): require every API client to present a certificate they issued (mutual TLS).",
+    parse: text,
+  }),
   logLevel: setting({
     flag: "log-level",
     key: "logLevel",
@@ -127,6 +154,23 @@ const webhookListenSetting = setting({
 });
 
 const specs = { ...serveSettings, ...webhookSettings, webhookListen: webhookListenSetting };
+
+/** The API port's TLS material from --api-tls-*, or undefined for cleartext. */
+function apiTls(values: SettingValues<typeof serveSettings>): OnePortTls | undefined {
+  const { apiTlsCert, apiTlsKey, apiTlsClientCa } = values;
+  if (apiTlsCert === undefined && apiTlsKey === undefined) {
+    if (apiTlsClientCa !== undefined) throw invalidArgument("--api-tls-client-ca needs --api-tls-cert and --api-tls-key");
+    return undefined;
+  }
+  if (apiTlsCert === undefined || apiTlsKey === undefined) {
+    throw invalidArgument("--api-tls-cert and --api-tls-key go together: give both, or neither for cleartext");
+  }
+  return {
+    cert: readPemFile(apiTlsCert, "--api-tls-cert"),
+    key: readPemFile(apiTlsKey, "--api-tls-key"),
+    clientCa: apiTlsClientCa === undefined ? undefined : readPemFile(apiTlsClientCa, "--api-tls-client-ca"),
+  };
+}
 
 function postgresOptions(values: SettingValues<typeof postgresSettings>): PostgresSettings {
   return Object.fromEntries(
@@ -168,6 +212,7 @@ export const serveCommand: Command = {
       required(settings.tlsCert, "tls-cert", "FILE (the webhook serves HTTPS)");
       required(settings.tlsKey, "tls-key", "FILE (the webhook serves HTTPS)");
     }
+    const tls = apiTls(settings);
     const store = await openStore(storage, {
       sqliteSynchronous: settings.sqliteSynchronous,
       postgres: postgresOptions(settings),
@@ -179,12 +224,13 @@ export const serveCommand: Command = {
       logger,
       pageTokenKey: settings.pageTokenKey ?? settings.pageTokenKeyFile,
       maxBodyBytes: settings.maxRequestBytes,
+      tls,
     });
     logger.info("storage", { storage: describeStorage(storage) });
     if (settings.pageTokenKey === undefined && settings.pageTokenKeyFile === undefined) {
       logger.warn("no pageTokenKey configured: page tokens are valid only on this process until it restarts");
     }
-    io.stdout(`scriba serving on ${server.address.host}:${server.address.port}\n`);
+    io.stdout(`scriba serving on ${server.address.host}:${server.address.port}${tls === undefined ? "" : " (TLS)"}\n`);
     let webhook: { url: string; close(): Promise<void> } | undefined;
     try {
       if (withWebhook) {

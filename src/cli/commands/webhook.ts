@@ -134,7 +134,7 @@ export interface RunningPolicyWebhook {
  */
 export async function startPolicyWebhook(options: PolicyWebhookOptions): Promise<RunningPolicyWebhook> {
   const { logger, metadata, settings } = options;
-  const tls = await readTlsFiles(options.tlsCert, options.tlsKey);
+  const tls = readTlsFiles(options.tlsCert, options.tlsKey);
   const attestorKeys = await loadAttestorKeys(settings.attestorKey ?? []);
   const metrics = createAdmissionMetrics();
   const { provider, kubeConfig } = await openPolicySource(settings, logger);
