@@ -58,6 +58,15 @@ const signedAtLimit = 1024;
 
 const validity = new WeakMap<PublicKey, KeyValidity>();
 
+/** The allow-list's verdict; a key openpgp.js cannot even name the algorithm of may not sign either. */
+function algorithmProblemOf(key: PublicKey | Subkey, what: string): AttestationFailure | undefined {
+  try {
+    return pgpAlgorithmProblem(key.getAlgorithmInfo(), what);
+  } catch {
+    return failure("ALGORITHM_NOT_ALLOWED", `${what} uses an algorithm openpgp.js does not know`);
+  }
+}
+
 function validityOf(publicKey: PublicKey): KeyValidity {
   let known = validity.get(publicKey);
   if (known === undefined) {
@@ -67,7 +76,7 @@ function validityOf(publicKey: PublicKey): KeyValidity {
       fingerprint: primaryFingerprint,
       keyPacket: publicKey.keyPacket,
       subkey: undefined,
-      algorithmProblem: pgpAlgorithmProblem(publicKey.getAlgorithmInfo(), `key ${primaryFingerprint}`),
+      algorithmProblem: algorithmProblemOf(publicKey, `key ${primaryFingerprint}`),
     });
     for (const subkey of publicKey.subkeys) {
       const fingerprint = subkey.getFingerprint().toUpperCase();
@@ -76,7 +85,7 @@ function validityOf(publicKey: PublicKey): KeyValidity {
         fingerprint,
         keyPacket: subkey.keyPacket,
         subkey,
-        algorithmProblem: pgpAlgorithmProblem(subkey.getAlgorithmInfo(), `subkey ${fingerprint} of ${primaryFingerprint}`),
+        algorithmProblem: algorithmProblemOf(subkey, `subkey ${fingerprint} of ${primaryFingerprint}`),
       });
     }
     known = { primaryFingerprint, keys, nowSecond: Number.NaN, now: new Map(), signedAt: new Map() };
