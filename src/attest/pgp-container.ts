@@ -49,6 +49,12 @@ export function armoredTextOf(input: Uint8Array | string): string | undefined {
   return start < 0 ? undefined : text.slice(start);
 }
 
+/** Whether the bytes start with a signature or message packet header. */
+function isBinaryPgp(bytes: Uint8Array): boolean {
+  const tag = firstPacketTag(bytes);
+  return tag === signatureTag || (tag !== undefined && messageTags.has(tag));
+}
+
 function malformed(detail: string, cause?: unknown): AttestationError {
   return new AttestationError("SIGNATURE_MALFORMED", detail, cause === undefined ? {} : { cause });
 }
@@ -66,6 +72,15 @@ async function fromBinary(bytes: Uint8Array): Promise<PgpContainer> {
 
 /** Reads a PGP signature container; throws SIGNATURE_MALFORMED when it is none of the accepted shapes. */
 export async function readPgpContainer(input: Uint8Array | string): Promise<PgpContainer> {
+  if (typeof input !== "string" && isBinaryPgp(input)) {
+    // The common case (grafeas.v1 signatures are binary): read the packets without decoding them as text first.
+    // Should they not parse, the bytes may be text after all (some UTF-8 lead bytes look like packet headers).
+    try {
+      return await fromBinary(input);
+    } catch {
+      // fall through to the text reading below
+    }
+  }
   const armored = armoredTextOf(input);
   try {
     if (armored === undefined) {

@@ -1,5 +1,17 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
+import {
+  type Config,
+  type KeyID,
+  type PrivateKey,
+  PacketList,
+  SignaturePacket,
+  config,
+  createMessage,
+  enums,
+  generateKey,
+  readKey,
+} from "openpgp";
 import { parseImageReference } from "../image/image-reference.js";
 import { GpgHome } from "./__fixtures__/gpg-home.js";
 import { AttestationError } from "./errors.js";
@@ -323,5 +335,130 @@ describe("PGP trusted keys", () => {
       parseTrustedKey({ kind: "pgp", armoredPublicKey: secret }),
       (error: unknown) => error instanceof AttestationError && error.reason === "KEY_MALFORMED",
     );
+  });
+});
+
+/** Rewrites the unhashed issuer key id subpacket (type 16) of a gpg-made v4 signature packet, which nothing signs. */
+function withUnhashedIssuer(signature: Buffer, keyId: string): Buffer {
+  const copy = Buffer.from(signature);
+  assert.equal(copy[0], 0x88, "an old-format signature packet with a one-byte length, as gpg writes it");
+  const hashedLength = copy.readUInt16BE(6);
+  const unhashedStart = 8 + hashedLength + 2;
+  const unhashedEnd = unhashedStart + copy.readUInt16BE(8 + hashedLength);
+  for (let at = unhashedStart; at < unhashedEnd; at += 1 + copy[at]!) {
+    if (copy[at + 1] === 16) {
+      Buffer.from(keyId, "hex").copy(copy, at + 2);
+      return copy;
+    }
+  }
+  throw new Error("no unhashed issuer subpacket");
+}
+
+/** A detached signature made with openpgp.js that names its issuer by the given key id only, without a fingerprint. */
+async function keyIdOnlySignature(signingKey: PrivateKey, claimedKeyId: KeyID, payload: Uint8Array): Promise<Uint8Array> {
+  const packet = new SignaturePacket();
+  packet.signatureType = enums.signature.binary;
+  packet.hashAlgorithm = enums.hash.sha256;
+  packet.publicKeyAlgorithm = signingKey.keyPacket.algorithm;
+  // sign() fills in the signing key's fingerprint and key id; keep ours instead.
+  Object.defineProperty(packet, "issuerFingerprint", { get: () => null, set: () => undefined });
+  Object.defineProperty(packet, "issuerKeyID", { get: () => claimedKeyId, set: () => undefined });
+  const literal = (await createMessage({ binary: payload })).packets[0]!;
+  const sign = packet.sign.bind(packet) as (key: unknown, data: unknown, date: Date, detached: boolean, options: Config) => Promise<void>;
+  await sign(signingKey.keyPacket, literal, new Date(), true, config);
+  const list = new PacketList<SignaturePacket>();
+  list.push(packet);
+  return list.write();
+}
+
+describe("detached PGP signatures, checked packet by packet", () => {
+  test("a text-mode detached signature (gpg --textmode --detach-sign) verifies over serialized_payload", async () => {
+    const signature = home.sign(fpr["rsa"]!, ["--textmode", "--detach-sign"], simpleSigning);
+    const result = await v1(simpleSigning, signature, fpr["rsa"]!);
+    assert.equal(result.verified, true, JSON.stringify(result.failure));
+  });
+
+  test("an armored detached signature after a line of non-ASCII text is still read", async () => {
+    const armored = home.sign(fpr["ed"]!, ["--armor", "--detach-sign"], simpleSigning).toString("utf8");
+    const signature = Buffer.from(`¶ signed by QA\n${armored}`);
+    const result = await v1(simpleSigning, signature, fpr["ed"]!);
+    assert.equal(result.verified, true, JSON.stringify(result.failure));
+  });
+
+  test("two detached signatures in one container verify when both do", async () => {
+    const first = home.sign(fpr["rsa"]!, ["--detach-sign"], simpleSigning);
+    const second = home.sign(fpr["rsa"]!, ["--digest-algo", "SHA512", "--detach-sign"], simpleSigning);
+    const result = await v1(simpleSigning, Buffer.concat([first, second]), fpr["rsa"]!);
+    assert.equal(result.verified, true, JSON.stringify(result.failure));
+  });
+
+  test("two detached signatures in one container are SIGNATURE_INVALID when one covers other bytes", async () => {
+    const good = home.sign(fpr["rsa"]!, ["--detach-sign"], simpleSigning);
+    const other = home.sign(fpr["rsa"]!, ["--detach-sign"], Buffer.from(simpleSigning).toString().replace("atomic", "Atomic"));
+    for (const container of [Buffer.concat([good, other]), Buffer.concat([other, good])]) {
+      assert.equal(firstFailure(await v1(simpleSigning, container, fpr["rsa"]!)), "SIGNATURE_INVALID");
+    }
+  });
+
+  test("a signature whose unsigned issuer key id was rewritten to name a trusted key is KEY_UNKNOWN", async () => {
+    const trustedKeyId = fpr["rsa"]!.slice(-16);
+    const signature = withUnhashedIssuer(home.sign(fpr["stranger"]!, ["--detach-sign"], simpleSigning), trustedKeyId);
+    for (const hint of [trustedKeyId.slice(-8), trustedKeyId, fpr["rsa"]!]) {
+      const result = await v1(simpleSigning, signature, hint);
+      assert.equal(firstFailure(result), "KEY_UNKNOWN", hint);
+      assert.match(result.failure!.detail, new RegExp(fpr["stranger"]!));
+    }
+  });
+
+  test("a signature made before its key existed is SIGNATURE_INVALID", async () => {
+    const signature = home.sign(fpr["ed"]!, ["--ignore-time-conflict", "--detach-sign"], simpleSigning, "20200101T000000");
+    const result = await v1(simpleSigning, signature, fpr["ed"]!);
+    assert.equal(firstFailure(result), "SIGNATURE_INVALID");
+    assert.match(result.failure!.detail, /newer than the signature/);
+  });
+
+  test("a key's self-certification passed off as a detached signature is SIGNATURE_INVALID", async () => {
+    const key = await readKey({ armoredKey: pub["ed"]! });
+    const list = new PacketList<SignaturePacket>();
+    list.push(key.users[0]!.selfCertifications[0]!);
+    const result = await v1(simpleSigning, list.write(), fpr["ed"]!);
+    assert.equal(firstFailure(result), "SIGNATURE_INVALID");
+  });
+
+  test("a detached signature is judged at the verification time given, the same key one second and the next", async () => {
+    const yearly = home.generate("yearly-detached@example.com", "ed25519", "sign", "1y");
+    const key = await parseTrustedKey({ kind: "pgp", armoredPublicKey: home.exportPublic(yearly) });
+    const signature = home.sign(yearly, ["--detach-sign"], simpleSigning);
+    const occurrence = { serializedPayload: simpleSigning, signatures: [{ signature, publicKeyId: yearly }] };
+    const later = new Date(Date.now() + 2 * 365 * 24 * 3600 * 1000);
+    assert.equal((await verifyAttestationOccurrence(occurrence, image, [key])).verified, true);
+    assert.equal(firstFailure(await verifyAttestationOccurrence(occurrence, image, [key], { now: later })), "KEY_EXPIRED");
+    assert.equal((await verifyAttestationOccurrence(occurrence, image, [key])).verified, true);
+  });
+
+  describe("signatures that name their issuer by key id only", () => {
+    let signer: PrivateKey;
+    let signerKeys: TrustedKey[];
+
+    before(async () => {
+      const generated = await generateKey({ type: "ecc", userIDs: [{ email: "key-id-only@example.com" }], format: "object" });
+      signer = generated.privateKey;
+      signerKeys = await createTrustedKeys([{ kind: "pgp", armoredPublicKey: generated.publicKey.armor() }]);
+    });
+
+    test("one made by the trusted key with that id verifies", async () => {
+      const signature = await keyIdOnlySignature(signer, signer.getKeyID(), simpleSigning);
+      const result = await v1(simpleSigning, signature, signer.getKeyID().toHex(), signerKeys);
+      assert.equal(result.verified, true, JSON.stringify(result.failure));
+    });
+
+    test("one made by another key that claims the trusted key's id is SIGNATURE_INVALID", async () => {
+      const other = (await generateKey({ type: "ecc", userIDs: [{ email: "impostor@example.com" }], format: "object" })).privateKey;
+      const signature = await keyIdOnlySignature(other, signer.getKeyID(), simpleSigning);
+      const hint = signer.getKeyID().toHex();
+      for (const id of [hint.slice(-8), hint]) {
+        assert.equal(firstFailure(await v1(simpleSigning, signature, id, signerKeys)), "SIGNATURE_INVALID", id);
+      }
+    });
   });
 });

@@ -28,6 +28,7 @@ import {
 } from "./algorithms.js";
 import { AttestationError } from "./errors.js";
 import { pgpAlgorithmProblem } from "./pgp-algorithms.js";
+import { preparePgpKeyValidity } from "./pgp-key-validity.js";
 import { parsePgpKeyId, pgpKeyIdMatches } from "./pgp-key-id.js";
 
 export interface PgpTrustedKeyInput {
@@ -124,6 +125,8 @@ async function parsePgpKey(input: PgpTrustedKeyInput): Promise<TrustedPgpKey> {
       throw new AttestationError("KEY_MALFORMED", `configured id ${input.id} does not name key ${fingerprint}`);
     }
   }
+  // Which packet each fingerprint names and whether its algorithm may sign do not change: work them out once.
+  preparePgpKeyValidity(publicKey);
   return {
     kind: "pgp",
     id: fingerprint,
