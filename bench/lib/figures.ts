@@ -38,6 +38,12 @@ export interface FigureDefinition {
   readonly target?: Target | undefined;
   /** Load shape and anything else a reader needs to repeat the figure. */
   readonly setup: string;
+  /**
+   * False when the two sides' CPU per operation says nothing about the
+   * target (1 replica against 2: the same work spread over more processes);
+   * the CPU ratio is then printed but not judged.
+   */
+  readonly cpuJudged?: boolean | undefined;
 }
 
 export interface SideResult {
@@ -134,7 +140,7 @@ export function makeFigure(definition: FigureDefinition, rounds: Rounds, extraNo
   const notes = [...extraNotes];
   let verdict = verdictOf(definition.target, ratio.median, ours.p99Ms.median);
   let cpuVerdict =
-    definition.metric === "throughput" && cpuRatio !== undefined
+    definition.metric === "throughput" && cpuRatio !== undefined && definition.cpuJudged !== false
       ? verdictOf(definition.target, cpuRatio, ours.p99Ms.median)
       : verdict;
   if (ours.errors > 0 || baseline.errors > 0) {
