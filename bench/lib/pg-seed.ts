@@ -61,8 +61,11 @@ export async function createSeededPgSchema(url: string, schema: string): Promise
 
 /** Adds the occurrences of `plan` to a schema made by {@link createSeededPgSchema}; returns their names. */
 export async function seedPgOccurrenceRows(url: string, schema: string, plan: SeedPlan): Promise<string[]> {
-  const pool = new pg.Pool({ connectionString: url, max: connections });
-  pool.on("connect", (client) => void client.query("SET synchronous_commit = off"));
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: connections,
+    options: "-c synchronous_commit=off -c maintenance_work_mem=256MB",
+  });
   const sql = insertOccurrencesSql(schema);
   const inFlight = new Set<Promise<unknown>>();
   let failure: Error | undefined;
@@ -80,6 +83,8 @@ export async function seedPgOccurrenceRows(url: string, schema: string, plan: Se
     void insert.finally(() => inFlight.delete(insert));
   };
   try {
+    const indexes = await secondaryIndexes(pool, schema);
+    for (const index of indexes) await pool.query(`DROP INDEX ${quoteIdentifier(schema)}.${quoteIdentifier(index.name)}`);
     const sink = rowSink(() => undefined);
     const batchCreate = async (_project: string, rows: readonly OccurrenceRow[]): Promise<StoredRecord[]> => {
       pending.push(...rows);
@@ -94,11 +99,30 @@ export async function seedPgOccurrenceRows(url: string, schema: string, plan: Se
     await flush();
     await Promise.all(inFlight);
     if (failure !== undefined) throw failure;
+    // Two at a time: one per connection.
+    const queue = [...indexes];
+    const worker = async () => {
+      for (let index = queue.shift(); index !== undefined; index = queue.shift()) await pool.query(index.definition);
+    };
+    await Promise.all(Array.from({ length: connections }, worker));
     await pool.query(`ANALYZE ${quoteIdentifier(schema)}.occurrences`);
     return names;
   } finally {
     await pool.end();
   }
+}
+
+/** The occurrence table's indexes that no constraint owns, with the statements that re-create them. */
+async function secondaryIndexes(pool: pg.Pool, schema: string): Promise<{ name: string; definition: string }[]> {
+  const result = await pool.query<{ name: string; definition: string }>(
+    `SELECT i.relname AS name, pg_get_indexdef(i.oid) AS definition
+       FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid
+      WHERE x.indrelid = $1::regclass
+        AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = x.indexrelid)
+      ORDER BY i.relname`,
+    [`${quoteIdentifier(schema)}.occurrences`],
+  );
+  return result.rows;
 }
 
 /** `count` occurrences of the schema (name and stored JSON), spread over the table. */
