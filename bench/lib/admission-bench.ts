@@ -206,13 +206,17 @@ export function difference(after: WebhookCounters, before: WebhookCounters): Web
   };
 }
 
-/** How a figure's Scriba rounds are checked: every review allowed, and the verifications a cache state implies. */
-export function checkRound(counted: WebhookCounters, expectedPerReview: number): string | undefined {
+/**
+ * How a figure's Scriba rounds are checked: every review allowed, and the
+ * verifications a cache state implies (`perReview` each), give or take
+ * `slack` (warm verdicts that expired during the run are verified again).
+ */
+export function checkRound(counted: WebhookCounters, perReview: number, slack = 0): string | undefined {
   if (counted.decisions === 0) return "the webhook decided no review";
   if (counted.denials > 0) return `${counted.denials} of ${counted.decisions} reviews were denied`;
-  const perReview = counted.verifications / counted.decisions;
-  if (Math.abs(perReview - expectedPerReview) > 1e-9) {
-    return `${counted.verifications} verifications ran for ${counted.decisions} reviews (${perReview.toFixed(3)} each), expected ${expectedPerReview} each`;
+  const expected = counted.decisions * perReview;
+  if (Math.abs(counted.verifications - expected) > slack) {
+    return `${counted.verifications} verifications ran for ${counted.decisions} reviews, expected ${expected}${slack > 0 ? ` ± ${slack}` : ""}`;
   }
   return undefined;
 }
@@ -229,6 +233,8 @@ export interface ReviewFigure {
   readonly target?: Target | undefined;
   /** Verifications each review must run (containers × authorities cold, 0 warm). */
   readonly verificationsPerReview: number;
+  /** Verifications a round may run beyond that (warm: verdicts that expired). */
+  readonly verificationSlack?: number | undefined;
   readonly setup: string;
   readonly timing?: LoadTiming | undefined;
 }
@@ -276,7 +282,7 @@ export async function reviewFigure(
       const before = await webhookCounters(webhookUrl, world.ca);
       const measured = await measureServer(ours.pid, spec(webhookUrl), load);
       const counted = difference(await webhookCounters(webhookUrl, world.ca), before);
-      const problem = checkRound(counted, figure.verificationsPerReview);
+      const problem = checkRound(counted, figure.verificationsPerReview, figure.verificationSlack);
       if (problem !== undefined) problems.push(`round ${round}: ${problem}`);
       return problem === undefined ? measured : { ...measured, errors: measured.errors + 1, errorSamples: [...measured.errorSamples, problem] };
     },
