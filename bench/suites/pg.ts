@@ -33,6 +33,7 @@ import { measureServer, type LoadRunContext } from "../lib/load-runner.js";
 import { createScratchDatabase, scratchDatabaseName, serverVersion } from "../lib/pg-database.js";
 import { createSeededPgSchema, samplePgOccurrences, seedPgOccurrenceRows } from "../lib/pg-seed.js";
 import type { CpuPlan } from "../lib/pinning.js";
+import { replicaPlacementNote, secondReplicaCpus } from "../lib/replica-placement.js";
 import { expectGrpcOk, expectHttpOk } from "../lib/probe.js";
 import { startScribaServe, type RunningScriba } from "../lib/servers.js";
 import { occurrenceRowsOf } from "../lib/sqlite-seed.js";
@@ -131,28 +132,6 @@ async function listFigures(context: SuiteContext, url: string, size: number): Pr
     await ours.stop();
   }
   context.reportProfile(profileName);
-}
-
-/** Where the second replica runs: its own core when there are enough (≥ 4), else beside the first. */
-export function secondReplicaCpus(cpus: CpuPlan): string | undefined {
-  // Only the default plan (server on the first allowed CPU, client on the second) is extended; given CPU lists are kept.
-  const defaultPlan = cpus.serverCpus === String(cpus.allowedCpus[0]) && cpus.clientCpus === String(cpus.allowedCpus[1]);
-  if (cpus.pinning !== "taskset" || !defaultPlan || cpus.allowedCpus.length < 4) return cpus.serverCpus;
-  return String(cpus.allowedCpus[2]);
-}
-
-/** Why the replica figure measures what it measures on this machine, and what would measure scaling. */
-export function replicaPlacementNote(cpus: CpuPlan, first: string | undefined, second: string | undefined): string {
-  const count = cpus.allowedCpus.length;
-  if (first !== undefined && first !== second) {
-    return `replicas on CPUs ${first} and ${second}, load generator on CPU ${cpus.clientCpus ?? "any"}, PostgreSQL unpinned on the ${count - 3} other CPU(s) or wherever the scheduler puts it`;
-  }
-  const where = first === undefined ? "both replicas unpinned" : `both replicas pinned to CPU ${first}, sharing its core`;
-  return (
-    `${count || "?"} CPUs: ${where}, the load generator on CPU ${cpus.clientCpus ?? "any"}, and PostgreSQL (not started by the bench) ` +
-    "running its backends on those same cores; two replicas can only share out one core here, so this figure shows their overhead, " +
-    "not their scaling. Measuring scaling needs ≥ 4 cores: one per replica, one for the load generator, one for PostgreSQL."
-  );
 }
 
 function postgresPlacement(cpus: CpuPlan): string {
