@@ -172,7 +172,7 @@ async function getFigures(context: SuiteContext, url: string): Promise<void> {
       metric: "throughput",
       oursLabel: "scriba serve (REST, PostgreSQL)",
       baselineLabel: "raw pg point selects",
-      setup: `${common}; raw: the store's prepared point select, ${getConnections} at a time over a pool of ${poolSize}`,
+      setup: `${common}; raw: the store's prepared point select, in waves of ${getConnections} over a pool of ${poolSize} (its latency is a wave's)`,
     };
     context.log(`  ${single.id}: ${single.title} (${single.setup})`);
     const singleRounds = await alternate(

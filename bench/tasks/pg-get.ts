@@ -5,7 +5,8 @@
  * GetOccurrence (`SELECT seq, name, json_text … WHERE project = $1 AND
  * occurrence_id = $2`, a named prepared statement, as the store prepares it)
  * over random IDs, with raw `pg` through a pool of the store's default size,
- * `inFlight` queries at a time (the load the Scriba side gets). No HTTP, no
+ * in waves of `inFlight` queries (the load the Scriba side gets; the latency
+ * recorded is a wave's, so only the rate compares). No HTTP, no
  * service: the floor for serving those reads from this database out of one
  * Node process.
  */
