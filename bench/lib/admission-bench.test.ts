@@ -2,16 +2,13 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { checkRound, difference } from "./admission-bench.js";
 
-const counted = (decisions: number, denials: number, verifications: number) => ({ decisions, denials, verifications, shared: 0 });
+const counted = (decisions: number, denials: number, verifications: number) => ({ decisions, denials, verifications, shared: 0, metadataCalls: 0 });
 
 describe("admission rounds", () => {
   test("counters of a round are the difference of two readings", () => {
-    assert.deepEqual(difference({ decisions: 10, denials: 1, verifications: 40, shared: 3 }, { decisions: 4, denials: 1, verifications: 28, shared: 1 }), {
-      decisions: 6,
-      denials: 0,
-      verifications: 12,
-      shared: 2,
-    });
+    const before = { decisions: 4, denials: 1, verifications: 28, shared: 1, metadataCalls: 8 };
+    const after = { decisions: 10, denials: 1, verifications: 40, shared: 3, metadataCalls: 20 };
+    assert.deepEqual(difference(after, before), { decisions: 6, denials: 0, verifications: 12, shared: 2, metadataCalls: 12 });
   });
 
   test("a cold round passes when every review ran its verifications", () => {

@@ -12,11 +12,12 @@
  *   GenericAttestationPolicy in namespace `bench` naming both, so every image
  *   of every review needs both attestations verified (Kritis: every authority
  *   of the policy).
- * - Scriba: the real `scriba serve` with its in-process webhook over HTTPS
- *   (certificates from the `scriba certs` code), a SQLite store holding the
- *   attestations, posted through its own REST API. Decision records are off:
- *   they are CreateOccurrence calls made after the answer, measured by the
- *   rest suite, and would fill the store during a run.
+ * - Scriba: the real webhook over HTTPS (certificates from the `scriba certs`
+ *   code), either in `scriba serve` or as `scriba webhook --server` (see
+ *   {@link MetadataPlacement}), over a SQLite store holding the
+ *   attestations, posted through Scriba's own REST API. Decision records are
+ *   off: they are CreateOccurrence calls made after the answer, measured by
+ *   the rest suite, and would fill the store during a run.
  * - Baseline: a no-op node:https webhook on the same certificate (see
  *   servers/noop-webhook), same requests, same load generator.
  *
@@ -39,7 +40,7 @@ import { alternate, makeFigure, type FigureDefinition, type Rounds, type Target 
 import type { HttpLoadSpec, HttpRequestTemplate, LoadTiming } from "./load-spec.js";
 import { measureServer, type LoadRunContext, type Measurement } from "./load-runner.js";
 import { expectHttpOk } from "./probe.js";
-import { startBaselineServer, startScribaServe, type RunningScriba, type RunningServer } from "./servers.js";
+import { startBaselineServer, startScribaServe, startScribaWebhook, type RunningScriba, type RunningServer } from "./servers.js";
 import type { SuiteContext } from "./suite.js";
 
 const signingProject = "bench-signing";
@@ -126,31 +127,65 @@ async function storeAttestations(url: string, world: AdmissionWorld): Promise<vo
   }
 }
 
-/** `scriba serve` with the webhook on the bench policies and a store holding the attestations. */
-export async function startAdmissionScriba(context: SuiteContext, world: AdmissionWorld, name: string, extraArgs: readonly string[]): Promise<RunningScriba> {
-  const ours = await startScribaServe({
-    name,
-    storage: `sqlite:${join(context.workDir, `${name.replace(/[^a-z0-9-]/gi, "_")}.sqlite`)}`,
-    extraArgs: [
-      "--policy-dir", world.policyDir,
-      "--tls-cert", world.certFile,
-      "--tls-key", world.keyFile,
-      "--webhook-listen", "127.0.0.1:0",
-      "--audit-records", "off",
-      "--deployment-records", "off",
-      ...extraArgs,
-    ],
-    webhook: true,
+/**
+ * Where the webhook reads its metadata:
+ * - `in-process`: `scriba serve --policy-dir …`, the webhook beside the
+ *   Grafeas API in one process, reading the store directly (it never reuses
+ *   answers, by design: reading costs little and a new attestation counts at
+ *   once; verdicts are still cached);
+ * - `remote`: `scriba webhook --server URL`, as deployed apart from the
+ *   metadata server, reading it over REST with both caches (answers 30 s,
+ *   verdicts 5 min by default), so a warm review makes no call at all. The
+ *   metadata server (`scriba serve`, same store) runs on the server CPU too
+ *   and is only asked on a cache miss; the figure measures the webhook's
+ *   process.
+ */
+export type MetadataPlacement = "in-process" | "remote";
+
+const recordsOff = ["--audit-records", "off", "--deployment-records", "off"];
+
+function policyArgs(world: AdmissionWorld): string[] {
+  return ["--policy-dir", world.policyDir, "--tls-cert", world.certFile, "--tls-key", world.keyFile];
+}
+
+/** The webhook on the bench policies, over a store holding the attestations. */
+export async function startAdmissionScriba(
+  context: SuiteContext,
+  world: AdmissionWorld,
+  name: string,
+  placement: MetadataPlacement,
+  extraArgs: readonly string[],
+): Promise<RunningScriba> {
+  const storage = `sqlite:${join(context.workDir, `${name.replace(/[^a-z0-9-]/gi, "_")}.sqlite`)}`;
+  const inProcess = placement === "in-process";
+  const metadata = await startScribaServe({
+    name: inProcess ? name : `${name} metadata server`,
+    storage,
+    extraArgs: inProcess ? [...policyArgs(world), "--webhook-listen", "127.0.0.1:0", ...recordsOff, ...extraArgs] : [],
+    webhook: inProcess,
     cpus: context.cpus.serverCpus,
-    nodeArgs: context.profileArgs(name),
+    nodeArgs: inProcess ? context.profileArgs(name) : [],
   });
   try {
-    await storeAttestations(ours.url, world);
+    await storeAttestations(metadata.url, world);
+    if (inProcess) return metadata;
+    const webhook = await startScribaWebhook({
+      name,
+      args: ["--server", metadata.url, ...policyArgs(world), ...recordsOff, ...extraArgs],
+      cpus: context.cpus.serverCpus,
+      nodeArgs: context.profileArgs(name),
+    });
+    return {
+      ...webhook,
+      stop: async () => {
+        await webhook.stop();
+        await metadata.stop();
+      },
+    };
   } catch (error) {
-    await ours.stop();
+    await metadata.stop();
     throw error;
   }
-  return ours;
 }
 
 export function startNoopWebhook(context: SuiteContext, world: AdmissionWorld): Promise<RunningServer> {
@@ -185,6 +220,8 @@ export interface WebhookCounters {
   readonly verifications: number;
   /** Verification-cache lookups that joined a verification already running. */
   readonly shared: number;
+  /** Calls to the metadata source (in-process or over REST). */
+  readonly metadataCalls: number;
 }
 
 export async function webhookCounters(url: string, ca: string): Promise<WebhookCounters> {
@@ -194,6 +231,7 @@ export async function webhookCounters(url: string, ca: string): Promise<WebhookC
     denials: metricSum(text, "scriba_admission_decisions_total", { decision: "deny" }),
     verifications: metricSum(text, "scriba_admission_verifications_total"),
     shared: metricSum(text, "scriba_admission_cache_requests_total", { cache: "verification", result: "shared" }),
+    metadataCalls: metricSum(text, "scriba_metadata_call_duration_seconds_count"),
   };
 }
 
@@ -203,6 +241,7 @@ export function difference(after: WebhookCounters, before: WebhookCounters): Web
     denials: after.denials - before.denials,
     verifications: after.verifications - before.verifications,
     shared: after.shared - before.shared,
+    metadataCalls: after.metadataCalls - before.metadataCalls,
   };
 }
 
@@ -236,6 +275,7 @@ export interface ReviewFigure {
   /** Verifications a round may run beyond that (warm: verdicts that expired). */
   readonly verificationSlack?: number | undefined;
   readonly setup: string;
+  readonly oursLabel: string;
   readonly timing?: LoadTiming | undefined;
 }
 
@@ -257,7 +297,7 @@ export async function reviewFigure(
     title: figure.title,
     unit: "reviews/s",
     metric: figure.metric,
-    oursLabel: "scriba serve webhook (HTTPS)",
+    oursLabel: figure.oursLabel,
     baselineLabel: "no-op node:https webhook",
     target: figure.target,
     setup: figure.setup,
@@ -275,6 +315,7 @@ export async function reviewFigure(
     ...(figure.timing ?? context.timing),
   });
   const problems: string[] = [];
+  const counts: string[] = [];
   const rounds: Rounds = await alternate(
     context.options.rounds,
     () => measureServer(noop.pid, spec(noop.url), load),
@@ -284,9 +325,10 @@ export async function reviewFigure(
       const counted = difference(await webhookCounters(webhookUrl, world.ca), before);
       const problem = checkRound(counted, figure.verificationsPerReview, figure.verificationSlack);
       if (problem !== undefined) problems.push(`round ${round}: ${problem}`);
+      counts.push(`${counted.decisions} reviews, ${counted.verifications} verifications, ${counted.metadataCalls} metadata calls`);
       return problem === undefined ? measured : { ...measured, errors: measured.errors + 1, errorSamples: [...measured.errorSamples, problem] };
     },
     context.log,
   );
-  context.figure(makeFigure(definition, rounds, problems));
+  context.figure(makeFigure(definition, rounds, [...problems, `webhook counters per round (warm-up included): ${counts.join("; ")}`]));
 }

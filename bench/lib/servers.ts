@@ -69,6 +69,28 @@ export async function startScribaServe(options: ScribaServeOptions): Promise<Run
   }
 }
 
+export interface ScribaWebhookOptions {
+  readonly name: string;
+  /** `scriba webhook` flags: --server or --storage, --policy-dir, --tls-*, caches, records. */
+  readonly args: readonly string[];
+  readonly cpus: string | undefined;
+  readonly nodeArgs?: readonly string[] | undefined;
+}
+
+/** The real `scriba webhook` executable on 127.0.0.1 and a free port; `url` and `webhookUrl` are its HTTPS URL. */
+export async function startScribaWebhook(options: ScribaWebhookOptions): Promise<RunningScriba> {
+  const args = [...(options.nodeArgs ?? []), scribaMain, "webhook", "--listen", "127.0.0.1:0", ...options.args];
+  const child = BenchChild.spawn(process.execPath, args, { name: options.name, cpus: options.cpus });
+  try {
+    const line = await child.waitForLine("stderr", (l) => l["msg"] === "admission webhook listening", 60_000);
+    const url = String(line["url"]);
+    return { name: options.name, pid: child.pid, url, webhookUrl: url, stop: () => child.stop() };
+  } catch (error) {
+    await child.stop();
+    throw error;
+  }
+}
+
 export async function startBaselineServer(
   name: string,
   spec: BaselineServerSpec,

@@ -1,9 +1,11 @@
 /**
  * @module bench/suites/admission-warm
  *
- * Issue 6's figures: the admission suite's reviews with warm caches (the
- * webhook's defaults: answers reused 30 s, verdicts 5 min), the same images
- * over and over, Pods with 1 and with 10 containers, beside the no-op HTTPS
+ * Issue 6's figures: the admission suite's reviews with warm caches, the
+ * same images over and over, Pods with 1 and with 10 containers, against
+ * `scriba webhook --server URL` (the webhook deployed apart from its
+ * metadata server, with both caches at their defaults: answers reused 30 s,
+ * verdicts 5 min; a warm review makes no call at all), beside the no-op HTTPS
  * webhook: one review at a time (target: p99 ≤ 2 ms) and 8 in flight
  * (target: ≥ 70% of the no-op's reviews/s). Each Scriba round checks from
  * /metrics that no verification ran and nothing was denied.
@@ -33,6 +35,7 @@ import type { RunningScriba, RunningServer } from "../lib/servers.js";
 import type { Suite, SuiteContext } from "../lib/suite.js";
 import { loadConnections, podSizes } from "./admission.js";
 
+const oursLabel = "scriba webhook (HTTPS, --server)";
 /** The warm images: enough for the largest Pod. */
 const poolSize = 10;
 const burstSize = 200;
@@ -47,7 +50,7 @@ async function burstFigure(context: SuiteContext, world: AdmissionWorld, noop: R
     title: `Burst of ${burstSize} concurrent reviews of one new image`,
     unit: "reviews/s",
     metric: "latency",
-    oursLabel: "scriba serve webhook (HTTPS)",
+    oursLabel,
     baselineLabel: "no-op node:https webhook",
     target: { kind: "max-count", value: 1, what: "verifications per authority" },
     setup: `${burstSize} reviews of a Pod with one image never reviewed before (a new one each round), sent at once over ${burstSize} HTTPS connections; verifications counted from /metrics`,
@@ -77,7 +80,7 @@ async function burstFigure(context: SuiteContext, world: AdmissionWorld, noop: R
       counts.push(counted.verifications / authorities.length);
       notes.push(
         `round ${round}: ${counted.decisions} reviews decided (${counted.denials} denied), ${counted.verifications} verifications ran, ` +
-          `${counted.shared} verification-cache lookups joined one in flight`,
+          `${counted.shared} verification-cache lookups joined one in flight, ${counted.metadataCalls} metadata calls`,
       );
       if (counted.denials > 0 || counted.decisions < burstSize) {
         return { ...measured, errors: measured.errors + 1, errorSamples: [...measured.errorSamples, notes.at(-1)!] };
@@ -97,7 +100,7 @@ export const admissionWarmSuite: Suite = {
     const pool = Array.from({ length: poolSize }, (_, n) => benchImage("warm", n));
     const burstImages = Array.from({ length: context.options.rounds }, (_, n) => benchImage("burst", n));
     const world = await prepareAdmission(context.workDir, [...pool, ...burstImages], context.log);
-    const ours = await startAdmissionScriba(context, world, "scriba-warm", []);
+    const ours = await startAdmissionScriba(context, world, "scriba-warm", "remote", []);
     const noop = await startNoopWebhook(context, world);
     try {
       // Warm the caches: every pool image reviewed once.
@@ -113,6 +116,7 @@ export const admissionWarmSuite: Suite = {
           verificationsPerReview: 0,
           // A verdict kept 5 minutes may expire during a long run and be verified once more.
           verificationSlack: poolSize * authorities.length,
+          oursLabel,
         };
         const pod = `Pod with ${what}, the same ${poolSize} attested images over and over, caches warm (default TTLs)`;
         await reviewFigure(context, world, noop, ours, {

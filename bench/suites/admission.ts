@@ -2,7 +2,8 @@
  * @module bench/suites/admission
  *
  * Issue 5's figures: AdmissionReview v1 over HTTPS to the real webhook
- * (`scriba serve --policy-dir …`, see lib/admission-bench) for the CREATE of
+ * (`scriba serve --policy-dir …`, the webhook and the metadata in one
+ * process; see lib/admission-bench) for the CREATE of
  * a Pod with 1 and with 10 containers, every review verified COLD: the
  * webhook runs with `--cache-ttl 0 --verification-cache-ttl 0`, so each
  * review fetches each image's attestations from the store and verifies one
@@ -32,7 +33,7 @@ export const admissionSuite: Suite = {
   async run(context) {
     const pool = Array.from({ length: poolSize }, (_, n) => benchImage("cold", n));
     const world = await prepareAdmission(context.workDir, pool, context.log);
-    const ours = await startAdmissionScriba(context, world, "scriba-cold", ["--cache-ttl", "0", "--verification-cache-ttl", "0"]);
+    const ours = await startAdmissionScriba(context, world, "scriba-cold", "in-process", ["--cache-ttl", "0", "--verification-cache-ttl", "0"]);
     const noop = await startNoopWebhook(context, world);
     try {
       for (const containers of podSizes) {
@@ -44,6 +45,7 @@ export const admissionSuite: Suite = {
           containers,
           requests,
           verificationsPerReview: containers * authorities.length,
+          oursLabel: "scriba serve webhook (HTTPS, in-process metadata)",
         };
         const pod = `Pod with ${what} (${containers === 1 ? "one container" : "one container each"}), each image needing a PGP and an ECDSA attestation verified, caches off`;
         await reviewFigure(context, world, noop, ours, {
