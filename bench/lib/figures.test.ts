@@ -64,4 +64,21 @@ describe("figures", () => {
     assert.equal(figure.verdict, "invalid");
     assert.match(figure.notes.join(" "), /errors during measurement \(ours 3, baseline 0\): HTTP 500/);
   });
+
+  test("a CPU ratio that is not judged leaves the verdict to the rates", () => {
+    const scaling = { ...definition, target: { kind: "min-ratio", value: 1.6 }, cpuJudged: false } as const;
+    const figure = makeFigure(scaling, { baseline: [measured(100, 1, 10)], ours: [measured(170, 1, 12)] });
+    assert.equal(figure.verdict, "met");
+    assert.equal(figure.cpuVerdict, "met");
+  });
+
+  test("a count target is met only when every round's count is within it", () => {
+    const counted = { ...definition, metric: "latency", target: { kind: "max-count", value: 1, what: "verifications per authority" } } as const;
+    const rounds = { baseline: [measured(1, 1, 1), measured(1, 1, 1)], ours: [measured(1, 1, 1), measured(1, 1, 1)] };
+    assert.equal(makeFigure(counted, { ...rounds, counts: [1, 1] }).verdict, "met");
+    const missed = makeFigure(counted, { ...rounds, counts: [1, 3] });
+    assert.equal(missed.verdict, "missed");
+    assert.match(missed.notes.join(" "), /verifications per authority in each round: 1, 3/);
+    assert.equal(makeFigure(counted, rounds).verdict, "invalid");
+  });
 });

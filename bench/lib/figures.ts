@@ -18,7 +18,9 @@ export type Target =
   /** Scriba's rate may be at most `value` (a fraction) below the baseline's. */
   | { readonly kind: "max-overhead"; readonly value: number }
   /** Scriba's p99 latency must be at most `value` milliseconds. */
-  | { readonly kind: "max-p99-ms"; readonly value: number };
+  | { readonly kind: "max-p99-ms"; readonly value: number }
+  /** A count taken in every Scriba round (e.g. verifications that ran) must be at most `value` in each. */
+  | { readonly kind: "max-count"; readonly value: number; readonly what: string };
 
 export type Verdict = "met" | "missed" | "no target" | "invalid";
 
@@ -38,6 +40,12 @@ export interface FigureDefinition {
   readonly target?: Target | undefined;
   /** Load shape and anything else a reader needs to repeat the figure. */
   readonly setup: string;
+  /**
+   * False when the two sides' CPU per operation says nothing about the
+   * target (1 replica against 2: the same work spread over more processes);
+   * the CPU ratio is then printed but not judged.
+   */
+  readonly cpuJudged?: boolean | undefined;
 }
 
 export interface SideResult {
@@ -67,6 +75,8 @@ export interface Figure extends FigureDefinition {
   readonly verdict: Verdict;
   /** The same verdict judged by {@link cpuRatio} (throughput targets only). */
   readonly cpuVerdict: Verdict;
+  /** For a `max-count` target: the count taken in each Scriba round. */
+  readonly counts?: readonly number[] | undefined;
   /** 1-minute load average when the figure's rounds started and ended (other work on the machine). */
   readonly loadAverage: readonly [number, number] | undefined;
   readonly notes: readonly string[];
@@ -92,7 +102,7 @@ function side(label: string, rounds: readonly Measurement[]): SideResult {
   };
 }
 
-function verdictOf(target: Target | undefined, ratio: number, oursP99Ms: number): Verdict {
+function verdictOf(target: Target | undefined, ratio: number, oursP99Ms: number, counts: readonly number[] | undefined): Verdict {
   if (target === undefined) return "no target";
   switch (target.kind) {
     case "min-ratio":
@@ -101,6 +111,9 @@ function verdictOf(target: Target | undefined, ratio: number, oursP99Ms: number)
       return 1 - ratio <= target.value ? "met" : "missed";
     case "max-p99-ms":
       return oursP99Ms <= target.value ? "met" : "missed";
+    case "max-count":
+      if (counts === undefined || counts.length === 0) return "invalid";
+      return Math.max(...counts) <= target.value ? "met" : "missed";
   }
 }
 
@@ -113,6 +126,8 @@ export function describeTarget(target: Target | undefined, baselineLabel: string
       return `overhead ≤ ${Math.round(target.value * 100)}%`;
     case "max-p99-ms":
       return `p99 ≤ ${target.value} ms`;
+    case "max-count":
+      return `≤ ${target.value} ${target.what}`;
   }
 }
 
@@ -120,6 +135,8 @@ export interface Rounds {
   readonly baseline: readonly Measurement[];
   readonly ours: readonly Measurement[];
   readonly loadAverage?: readonly [number, number] | undefined;
+  /** For a `max-count` target: the count taken in each Scriba round. */
+  readonly counts?: readonly number[] | undefined;
 }
 
 export function makeFigure(definition: FigureDefinition, rounds: Rounds, extraNotes: readonly string[] = []): Figure {
@@ -132,11 +149,12 @@ export function makeFigure(definition: FigureDefinition, rounds: Rounds, extraNo
       ? baseline.cpuMicrosPerOp / ours.cpuMicrosPerOp
       : undefined;
   const notes = [...extraNotes];
-  let verdict = verdictOf(definition.target, ratio.median, ours.p99Ms.median);
+  let verdict = verdictOf(definition.target, ratio.median, ours.p99Ms.median, rounds.counts);
   let cpuVerdict =
-    definition.metric === "throughput" && cpuRatio !== undefined
-      ? verdictOf(definition.target, cpuRatio, ours.p99Ms.median)
+    definition.metric === "throughput" && cpuRatio !== undefined && definition.cpuJudged !== false
+      ? verdictOf(definition.target, cpuRatio, ours.p99Ms.median, rounds.counts)
       : verdict;
+  if (definition.target?.kind === "max-count") notes.push(`${definition.target.what} in each round: ${(rounds.counts ?? []).join(", ") || "not counted"}`);
   if (ours.errors > 0 || baseline.errors > 0) {
     verdict = "invalid";
     cpuVerdict = "invalid";
@@ -158,7 +176,7 @@ export function makeFigure(definition: FigureDefinition, rounds: Rounds, extraNo
         "latency percentiles include waiting for a CPU, and rates are lower than on an idle machine",
     );
   }
-  return { ...definition, ours, baseline, ratio, cpuRatio, verdict, cpuVerdict, loadAverage: rounds.loadAverage, notes };
+  return { ...definition, ours, baseline, ratio, cpuRatio, verdict, cpuVerdict, loadAverage: rounds.loadAverage, counts: rounds.counts, notes };
 }
 
 function pct(value: number | undefined): string {

@@ -13,7 +13,7 @@ import { BenchChild } from "./child-process.js";
 import { LatencyHistogram, summarizeLatency, type LatencySummary } from "./histogram.js";
 import type { LoadOutcome, LoadSpec, LoadTool } from "./load-spec.js";
 import type { WindowEvents } from "./load-window.js";
-import { cpuBetween, sampleCpu, type CpuSample } from "./process-cpu.js";
+import { cpuBetween, sampleCpu, type CpuSample, type CpuUse } from "./process-cpu.js";
 import { runWrkLoad } from "./wrk.js";
 
 /** `auto`: wrk for HTTP when installed, the Node generator otherwise (and always for gRPC). */
@@ -73,21 +73,32 @@ function latencyOf(outcome: LoadOutcome): LatencySummary {
   return { p50Ms: p.p50, p90Ms: p.p90, p99Ms: p.p99, maxMs: p.max, meanMs: p.mean };
 }
 
+function totalCpu(opened: readonly CpuSample[], closed: readonly CpuSample[]): CpuUse | undefined {
+  const uses = opened.map((start, i) => cpuBetween(start, closed[i]!));
+  if (uses.some((u) => u === undefined)) return undefined;
+  return {
+    cpuSeconds: uses.reduce((sum, u) => sum + u!.cpuSeconds, 0),
+    utilization: uses.reduce((sum, u) => sum + u!.utilization, 0),
+  };
+}
+
 /**
  * Drives the server whose process is `serverPid` with `spec`. `opsPerRequest`
- * turns requests into the figure's unit (rows per batch).
+ * turns requests into the figure's unit (rows per batch). Several pids
+ * (replicas sharing the load): their CPU is added up.
  */
 export async function measureServer(
-  serverPid: number,
+  serverPid: number | readonly number[],
   spec: LoadSpec,
   context: LoadRunContext,
   opsPerRequest = 1,
 ): Promise<Measurement> {
-  let opened: CpuSample | undefined;
-  let closed: CpuSample | undefined;
+  const pids = typeof serverPid === "number" ? [serverPid] : serverPid;
+  let opened: CpuSample[] | undefined;
+  let closed: CpuSample[] | undefined;
   const events: WindowEvents = {
-    opened: () => (opened = sampleCpu(serverPid)),
-    closed: () => (closed = sampleCpu(serverPid)),
+    opened: () => (opened = pids.map(sampleCpu)),
+    closed: () => (closed = pids.map(sampleCpu)),
   };
   const outcome =
     chooseTool(spec, context) === "wrk"
@@ -95,7 +106,7 @@ export async function measureServer(
       : await runNodeLoad(spec, context, events);
   const successes = outcome.completed - outcome.errors;
   const operations = Math.max(0, successes) * opsPerRequest;
-  const cpu = opened && closed ? cpuBetween(opened, closed) : undefined;
+  const cpu = opened && closed ? totalCpu(opened, closed) : undefined;
   return {
     tool: outcome.tool,
     rate: outcome.windowSeconds > 0 ? operations / outcome.windowSeconds : 0,

@@ -27,4 +27,9 @@ describe("bench options", () => {
   test("a non-positive duration is refused", () => {
     assert.throws(() => parseOptions(["--duration", "0"], suites), /--duration must be a positive number/);
   });
+
+  test("the pg suite's server defaults to the local PostgreSQL and --pg-url points elsewhere", () => {
+    assert.equal(parseOptions([], suites).bench.pgUrl, "postgres://postgres@127.0.0.1:5432");
+    assert.equal(parseOptions(["--pg-url", "postgres://bench@db:5433"], suites).bench.pgUrl, "postgres://bench@db:5433");
+  });
 });

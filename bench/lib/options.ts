@@ -16,7 +16,7 @@ in the same run in alternating rounds. Not part of npm test.
 
 Options:
   --only LIST        suites to run, comma-separated (default: all): SUITES
-  --sizes LIST       stored occurrences for the list suite (default: 100k,1M)
+  --sizes LIST       stored occurrences for the list and pg suites (default: 100k,1M)
   --duration SEC     length of each measured window (default: 5)
   --warmup SEC       warm-up before each window (default: 2)
   --rounds N         baseline/Scriba pairs per figure (default: 3)
@@ -27,12 +27,18 @@ Options:
   --data-dir DIR     scratch space for databases (default: .bench/data; use a real disk,
                      not tmpfs, or fsync costs nothing and the write figures lie)
   --results-dir DIR  where results JSON goes (default: bench/results)
+  --pg-url URL       PostgreSQL server for the pg suite; a scratch database is
+                     created on it for the run and dropped afterwards
+                     (default: postgres://postgres@127.0.0.1:5432)
   --keep-data        keep the scratch directory after the run
   --profile          CPU-profile every Scriba process (node --cpu-prof) and print
                      where its time went; profiles go under the results directory
   --verbose          copy the children's stderr
   --help             this text
 `;
+
+/** The PostgreSQL server the pg suite makes its scratch database on. */
+export const defaultPgUrl = "postgres://postgres@127.0.0.1:5432";
 
 /** `100k` → 100000, `1M` → 1000000, `2500` → 2500. */
 export function parseSize(text: string): number {
@@ -70,6 +76,7 @@ export function parseOptions(args: readonly string[], suiteNames: readonly strin
       "no-pin": { type: "boolean" },
       "data-dir": { type: "string" },
       "results-dir": { type: "string" },
+      "pg-url": { type: "string" },
       "keep-data": { type: "boolean" },
       verbose: { type: "boolean" },
       profile: { type: "boolean" },
@@ -101,6 +108,7 @@ export function parseOptions(args: readonly string[], suiteNames: readonly strin
       loadgen,
       dataDir: values["data-dir"] ?? ".bench/data",
       resultsDir: values["results-dir"] ?? "bench/results",
+      pgUrl: values["pg-url"] ?? defaultPgUrl,
       keepData: values["keep-data"] ?? false,
       verbose: values.verbose ?? false,
       profile: values.profile ?? false,

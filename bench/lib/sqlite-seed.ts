@@ -49,7 +49,7 @@ export async function createSeededStoreFile(path: string): Promise<void> {
  * A Store that accepts only batchCreateOccurrences and writes the rows with
  * `write`; the service needs nothing else to create occurrences.
  */
-function rowSink(write: (rows: readonly OccurrenceRow[]) => void): Store {
+export function rowSink(write: (rows: readonly OccurrenceRow[]) => void): Store {
   const sink: Pick<Store, "kind" | "batchCreateOccurrences"> = {
     kind: "bench-seed",
     batchCreateOccurrences(_project: string, rows: readonly OccurrenceRow[]): Promise<StoredRecord[]> {

@@ -2,7 +2,7 @@
  * @module bench/lib/suite
  *
  * A suite measures the figures of one area (REST, gRPC, ingest, list,
- * attestation; later PostgreSQL and admission) and hands each finished
+ * attestation, PostgreSQL, admission) and hands each finished
  * figure to the run. Suites get everything they share from the context: the
  * options, the CPU plan, how to run load, a scratch directory, and where to
  * put figures and set-up facts. To add one, write `bench/suites/<name>.ts`
@@ -16,7 +16,7 @@ import type { CpuPlan } from "./pinning.js";
 export interface BenchOptions {
   /** Suite names to run, in order. */
   readonly only: readonly string[];
-  /** Store sizes for the list suite (and later the PostgreSQL one). */
+  /** Store sizes for the list and pg suites. */
   readonly sizes: readonly number[];
   readonly durationSeconds: number;
   readonly warmupSeconds: number;
@@ -24,6 +24,8 @@ export interface BenchOptions {
   readonly loadgen: LoadToolChoice;
   readonly dataDir: string;
   readonly resultsDir: string;
+  /** The PostgreSQL server (without a database, or with one to connect to for CREATE DATABASE) for the pg suite. */
+  readonly pgUrl: string;
   readonly keepData: boolean;
   readonly verbose: boolean;
   /** Write a CPU profile of every Scriba process and print where its time went. */

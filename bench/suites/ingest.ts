@@ -21,10 +21,11 @@ import { create, fromBinary, toBinary, toJsonString } from "@bufbuild/protobuf";
 import {
   BatchCreateOccurrencesRequestSchema,
   BatchCreateOccurrencesResponseSchema,
+  type Occurrence,
 } from "../../src/gen/grafeas/v1/grafeas_pb.js";
 import { alternate, makeFigure, type FigureDefinition } from "../lib/figures.js";
 import { grafeasRegistry } from "../../src/grafeas/proto-json.js";
-import type { HttpRequestTemplate, LoadSpec } from "../lib/load-spec.js";
+import type { HttpRequestTemplate, LoadSpec, LoadTiming } from "../lib/load-spec.js";
 import { measureServer } from "../lib/load-runner.js";
 import { expectGrpcOk, expectHttpOk } from "../lib/probe.js";
 import { startScribaServe } from "../lib/servers.js";
@@ -33,9 +34,43 @@ import type { Suite } from "../lib/suite.js";
 import { measureTask } from "../lib/task-loop.js";
 import { batchSize, benchProject, imageUri, occurrenceOf } from "../lib/workload.js";
 
-const path = "/grafeas.v1.Grafeas/BatchCreateOccurrences";
+export const batchCreatePath = "/grafeas.v1.Grafeas/BatchCreateOccurrences";
 
 type Wire = "grpc" | "rest";
+
+/**
+ * One BatchCreateOccurrences call of {@link batchSize} occurrences on ten
+ * images (100 each: what a scanner posts after scanning ten images), as a
+ * gRPC message and as the REST request.
+ */
+export function ingestBatch(): { occurrences: Occurrence[]; grpcRequest: Uint8Array; restRequest: HttpRequestTemplate } {
+  const occurrences = Array.from({ length: batchSize }, (_, n) => occurrenceOf(imageUri(Math.floor(n / 100)), n));
+  const message = create(BatchCreateOccurrencesRequestSchema, { parent: `projects/${benchProject}`, occurrences });
+  return {
+    occurrences,
+    grpcRequest: toBinary(BatchCreateOccurrencesRequestSchema, message),
+    restRequest: {
+      method: "POST",
+      path: `/v1/projects/${benchProject}/occurrences:batchCreate`,
+      headers: { "content-type": "application/json" },
+      body: toJsonString(BatchCreateOccurrencesRequestSchema, message, { registry: grafeasRegistry }),
+    },
+  };
+}
+
+/** The ingest load over gRPC: that one call, 2 in flight on one HTTP/2 connection. */
+export function grpcIngestSpec(url: string, grpcRequest: Uint8Array, timing: LoadTiming): LoadSpec {
+  return {
+    protocol: "grpc",
+    url,
+    connections: 1,
+    streamsPerConnection: 2,
+    path: batchCreatePath,
+    messages: [Buffer.from(grpcRequest).toString("base64")],
+    order: "cycle",
+    ...timing,
+  };
+}
 
 /** gRPC for both durability settings (what bulk clients use), and REST at the default FULL. */
 const variants: readonly { readonly synchronous: "FULL" | "NORMAL"; readonly wires: readonly Wire[] }[] = [
@@ -52,16 +87,7 @@ export const ingestSuite: Suite = {
   issue: 2,
   summary: "BatchCreateOccurrences ingest beside raw better-sqlite3 inserts",
   async run(context) {
-    // Ten images with 100 occurrences each: what a scanner posts after scanning ten images.
-    const occurrences = Array.from({ length: batchSize }, (_, n) => occurrenceOf(imageUri(Math.floor(n / 100)), n));
-    const message = create(BatchCreateOccurrencesRequestSchema, { parent: `projects/${benchProject}`, occurrences });
-    const grpcRequest = toBinary(BatchCreateOccurrencesRequestSchema, message);
-    const restRequest: HttpRequestTemplate = {
-      method: "POST",
-      path: `/v1/projects/${benchProject}/occurrences:batchCreate`,
-      headers: { "content-type": "application/json" },
-      body: toJsonString(BatchCreateOccurrencesRequestSchema, message, { registry: grafeasRegistry }),
-    };
+    const { occurrences, grpcRequest, restRequest } = ingestBatch();
     const rows = await occurrenceRowsOf(occurrences);
     const meanRowBytes = Math.round(rows.reduce((sum, r) => sum + Buffer.byteLength(r.json), 0) / rows.length);
     const requestSize = (wire: Wire) =>
@@ -81,7 +107,7 @@ export const ingestSuite: Suite = {
         nodeArgs: context.profileArgs(profileName),
       });
       try {
-        const reply = fromBinary(BatchCreateOccurrencesResponseSchema, await expectGrpcOk("scriba", ours.url, path, grpcRequest));
+        const reply = fromBinary(BatchCreateOccurrencesResponseSchema, await expectGrpcOk("scriba", ours.url, batchCreatePath, grpcRequest));
         if (reply.occurrences.length !== batchSize) throw new Error(`BatchCreateOccurrences created ${reply.occurrences.length} occurrences`);
         const restReply = JSON.parse(await expectHttpOk("scriba", ours.url, restRequest)) as { occurrences?: unknown[] };
         if (restReply.occurrences?.length !== batchSize) throw new Error("REST batchCreate did not create the whole batch");
@@ -101,16 +127,7 @@ export const ingestSuite: Suite = {
           context.log(`  ${definition.id}: ${definition.title} (${definition.setup})`);
           const spec = (url: string): LoadSpec =>
             wire === "grpc"
-              ? {
-                  protocol: "grpc",
-                  url,
-                  connections: 1,
-                  streamsPerConnection: 2,
-                  path,
-                  messages: [Buffer.from(grpcRequest).toString("base64")],
-                  order: "cycle",
-                  ...context.timing,
-                }
+              ? grpcIngestSpec(url, grpcRequest, context.timing)
               : { protocol: "http", url, connections: 2, requests: [restRequest], order: "cycle", ...context.timing };
           const rounds = await alternate(
             context.options.rounds,

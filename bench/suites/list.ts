@@ -20,35 +20,25 @@
 import { statSync } from "node:fs";
 import { join } from "node:path";
 import { alternate, makeFigure, type FigureDefinition } from "../lib/figures.js";
-import type { HttpLoadSpec, HttpRequestTemplate } from "../lib/load-spec.js";
+import {
+  checkListed,
+  growthPlan,
+  listPageSizes as pageSizes,
+  listRequest,
+  occurrencesPerImage,
+  sampleResources,
+  sizeLabel as label,
+} from "../lib/list-workload.js";
+import type { HttpLoadSpec } from "../lib/load-spec.js";
 import { measureServer } from "../lib/load-runner.js";
-import { seededRandom } from "../lib/load-window.js";
 import { expectHttpOk } from "../lib/probe.js";
 import { startScribaServe } from "../lib/servers.js";
 import { createSeededStoreFile, seedOccurrenceRows } from "../lib/sqlite-seed.js";
 import type { Suite, SuiteContext } from "../lib/suite.js";
 import { measureTask } from "../lib/task-loop.js";
-import { benchProject, imageUri, randomResources } from "../lib/workload.js";
+import { benchProject } from "../lib/workload.js";
 
-const occurrencesPerImage = 100;
-const pageSizes = [20, 100] as const;
-/** Distinct resources the requests cycle through (drawn at random among all images). */
-const sampledResources = 2000;
 const targetSize = 1_000_000;
-
-function label(size: number): string {
-  return size >= 1e6 && size % 1e6 === 0 ? `${size / 1e6}M` : size >= 1e3 && size % 1e3 === 0 ? `${size / 1e3}k` : String(size);
-}
-
-function sampleResources(images: number, seed: number): string[] {
-  const random = seededRandom(seed);
-  return Array.from({ length: Math.min(sampledResources, images) }, () => imageUri(Math.floor(random() * images)));
-}
-
-function listRequest(uri: string, pageSize: number): HttpRequestTemplate {
-  const filter = encodeURIComponent(`resourceUri="${uri}"`);
-  return { method: "GET", path: `/v1/projects/${benchProject}/occurrences?filter=${filter}&pageSize=${pageSize}` };
-}
 
 async function measureSize(context: SuiteContext, dbPath: string, size: number): Promise<void> {
   const images = Math.ceil(size / occurrencesPerImage);
@@ -63,11 +53,7 @@ async function measureSize(context: SuiteContext, dbPath: string, size: number):
     const uris = sampleResources(images, size);
     for (const pageSize of pageSizes) {
       const requests = uris.map((uri) => listRequest(uri, pageSize));
-      const page = JSON.parse(await expectHttpOk("scriba", ours.url, requests[0]!)) as { occurrences?: { resourceUri: string }[] };
-      const listed = page.occurrences ?? [];
-      if (listed.length === 0 || listed.some((o) => o.resourceUri !== uris[0])) {
-        throw new Error(`the filtered list returned ${listed.length} occurrences, not those of ${uris[0]}`);
-      }
+      checkListed(await expectHttpOk("scriba", ours.url, requests[0]!), uris[0]!);
       const definition: FigureDefinition = {
         id: `list.${label(size).toLowerCase()}.page${pageSize}`,
         suite: "list",
@@ -111,16 +97,13 @@ export const listSuite: Suite = {
     let stored = 0;
     for (const size of context.options.sizes) {
       const started = performance.now();
-      const firstImage = Math.ceil(stored / occurrencesPerImage);
-      const images = Math.ceil(size / occurrencesPerImage) - firstImage;
-      await seedOccurrenceRows(dbPath, {
-        from: stored,
-        to: size,
-        resourceOf: randomResources(firstImage, images, size),
-        onProgress: (done) => {
-          if (done % 100_000 === 0) context.log(`  seeding: ${stored + done} of ${size}`);
-        },
-      });
+      const from = stored;
+      await seedOccurrenceRows(
+        dbPath,
+        growthPlan(stored, size, (done) => {
+          if (done % 100_000 === 0) context.log(`  seeding: ${from + done} of ${size}`);
+        }),
+      );
       const seconds = (performance.now() - started) / 1000;
       const megabytes = Math.round(statSync(dbPath).size / 2 ** 20);
       context.fact(`seeded occurrences ${stored}…${size} in ${seconds.toFixed(0)} s (file now ${megabytes} MiB)`, seconds);

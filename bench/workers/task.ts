@@ -8,6 +8,9 @@
 import { emit, readSpec, runWorker } from "../lib/json-lines.js";
 import { runTaskLoop, type Task, type TaskSpec } from "../lib/task-loop.js";
 import { createAttestVerifyTask, type AttestVerifyParams } from "../tasks/attest-verify.js";
+import { createPgGetTask, type PgGetParams } from "../tasks/pg-get.js";
+import { createPgInsertTask, type PgInsertParams } from "../tasks/pg-insert.js";
+import { createPgListTask, type PgListParams } from "../tasks/pg-list.js";
 import { createSqliteInsertTask, type SqliteInsertParams } from "../tasks/sqlite-insert.js";
 import { createSqliteListTask, type SqliteListParams } from "../tasks/sqlite-list.js";
 
@@ -15,6 +18,9 @@ const tasks: Record<string, (params: never) => Task | Promise<Task>> = {
   "sqlite-insert": (params: SqliteInsertParams) => createSqliteInsertTask(params),
   "sqlite-list": (params: SqliteListParams) => createSqliteListTask(params),
   "attest-verify": (params: AttestVerifyParams) => createAttestVerifyTask(params),
+  "pg-insert": (params: PgInsertParams) => createPgInsertTask(params),
+  "pg-list": (params: PgListParams) => createPgListTask(params),
+  "pg-get": (params: PgGetParams) => createPgGetTask(params),
 };
 
 runWorker(async () => {
