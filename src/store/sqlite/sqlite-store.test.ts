@@ -94,6 +94,35 @@ describe("the SQLite store on disk", () => {
     });
   });
 
+  test("point reads issued in the same turn each get their own object, and a missing one NOT_FOUND", async () => {
+    await withStore(freshPath(), async (store) => {
+      await store.createNote(attestationNote("p", "n"));
+      const rows = [1, 2, 3].map((n) => attestationOccurrence("p", `o${n}`, "projects/p/notes/n", imageUri(n)));
+      await store.batchCreateOccurrences("p", rows);
+      const reads = [
+        store.getOccurrence("p", "o3"),
+        store.getOccurrence("p", "o1"),
+        store.getNote("p", "n"),
+        store.getOccurrence("p", "missing"),
+        store.getOccurrence("p", "o2"),
+      ];
+      const [o3, o1, note, missing, o2] = await Promise.allSettled(reads);
+      assert.deepEqual(o3, { status: "fulfilled", value: { name: rows[2]!.name, json: rows[2]!.json } });
+      assert.deepEqual(o1, { status: "fulfilled", value: { name: rows[0]!.name, json: rows[0]!.json } });
+      assert.deepEqual(o2, { status: "fulfilled", value: { name: rows[1]!.name, json: rows[1]!.json } });
+      assert.equal(note.status === "fulfilled" && note.value.name, "projects/p/notes/n");
+      assert.ok(missing.status === "rejected" && missing.reason instanceof ScribaError && missing.reason.code === "NOT_FOUND");
+    });
+  });
+
+  test("a point read still waiting when the store closes is refused, not left hanging", async () => {
+    const store = openSqliteStore({ path: freshPath() });
+    const read = store.getOccurrence("p", "o1");
+    await store.close();
+    await rejectsWith(read, "UNAVAILABLE");
+    await rejectsWith(store.getNote("p", "n"), "UNAVAILABLE");
+  });
+
   test("the store reports its kind and answers ping", async () => {
     await withStore(freshPath(), async (store) => {
       assert.equal(store.kind, "sqlite");

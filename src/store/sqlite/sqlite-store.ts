@@ -111,6 +111,16 @@ function prepareStatements(db: Database.Database): Statements {
   return statements as Statements;
 }
 
+interface PointRead {
+  readonly statement: Database.Statement;
+  readonly first: string;
+  readonly second: string;
+  readonly name: string;
+  readonly notFound: (name: string) => ScribaError;
+  readonly resolve: (record: StoredRecord) => void;
+  readonly reject: (error: ScribaError) => void;
+}
+
 interface DataRow {
   readonly seq: number;
   readonly name: string;
@@ -125,6 +135,8 @@ class SqliteStore implements Store {
   readonly #db: Database.Database;
   readonly #q: Statements;
   readonly #statements: StatementCache;
+  /** Point reads waiting for the end of this turn of the event loop (see #pointRead). */
+  #pointReads: PointRead[] = [];
   /** Inserts rows in a savepoint (it always runs inside a write transaction): all of them or none. */
   readonly #insertOccurrences: (rows: readonly OccurrenceRow[]) => void;
   #closed = false;
@@ -157,6 +169,59 @@ class SqliteStore implements Store {
   #read<T>(body: () => T): T {
     return this.#db.transaction(body).deferred();
   }
+
+  /**
+   * Reads one object's JSON by its key, at the end of the current turn of the
+   * event loop, together with the other point reads that arrived in the same
+   * turn: one read transaction for all of them instead of one each (taking
+   * and releasing a WAL read lock costs more than the lookup itself). This is
+   * not a cache: every read runs against the database as it is after its
+   * request arrived, so it sees every write committed before, by this process
+   * or any other.
+   */
+  #pointRead(
+    statement: Database.Statement,
+    first: string,
+    second: string,
+    name: string,
+    notFound: (name: string) => ScribaError,
+  ): Promise<StoredRecord> {
+    if (this.#closed) return Promise.reject(storeClosed());
+    return new Promise((resolve, reject) => {
+      if (this.#pointReads.length === 0) setImmediate(this.#flushPointReads);
+      this.#pointReads.push({ statement, first, second, name, notFound, resolve, reject });
+    });
+  }
+
+  readonly #flushPointReads = (): void => {
+    const reads = this.#pointReads;
+    this.#pointReads = [];
+    if (this.#closed) {
+      for (const read of reads) read.reject(storeClosed());
+      return;
+    }
+    const answerAll = () => {
+      for (const read of reads) {
+        try {
+          const json = read.statement.get(read.first, read.second) as string | undefined;
+          if (json === undefined) read.reject(read.notFound(read.name));
+          else read.resolve({ name: read.name, json });
+        } catch (error) {
+          read.reject(toScribaError(error));
+        }
+      }
+    };
+    if (reads.length === 1) {
+      answerAll();
+      return;
+    }
+    try {
+      this.#read(answerAll);
+    } catch (error) {
+      // BEGIN or COMMIT failed; reads already answered keep their answers.
+      for (const read of reads) read.reject(toScribaError(error));
+    }
+  };
 
   #all<T>(query: SqlQuery): T[] {
     return this.#statements.get(query.sql).all(...query.params) as T[];
@@ -292,12 +357,8 @@ class SqliteStore implements Store {
   }
 
   getNote(project: string, noteId: string): Promise<StoredRecord> {
-    return this.#run(() => {
-      const json = this.#q.noteJson.get(project, noteId) as string | undefined;
-      const name = noteName(project, noteId);
-      if (json === undefined) throw noteNotFound(name);
-      return { name, json };
-    });
+    const name = noteName(project, noteId);
+    return this.#pointRead(this.#q.noteJson, project, noteId, name, noteNotFound);
   }
 
   listNotes(project: string, query: ListQuery): Promise<Page> {
@@ -393,12 +454,8 @@ class SqliteStore implements Store {
   }
 
   getOccurrence(project: string, occurrenceId: string): Promise<StoredRecord> {
-    return this.#run(() => {
-      const json = this.#q.occurrenceJson.get(project, occurrenceId) as string | undefined;
-      const name = occurrenceName(project, occurrenceId);
-      if (json === undefined) throw occurrenceNotFound(name);
-      return { name, json };
-    });
+    const name = occurrenceName(project, occurrenceId);
+    return this.#pointRead(this.#q.occurrenceJson, project, occurrenceId, name, occurrenceNotFound);
   }
 
   listOccurrences(project: string, query: ListQuery): Promise<Page> {
