@@ -110,8 +110,8 @@ describe("the SQLite store on disk", () => {
       assert.deepEqual(o3, { status: "fulfilled", value: { name: rows[2]!.name, json: rows[2]!.json } });
       assert.deepEqual(o1, { status: "fulfilled", value: { name: rows[0]!.name, json: rows[0]!.json } });
       assert.deepEqual(o2, { status: "fulfilled", value: { name: rows[1]!.name, json: rows[1]!.json } });
-      assert.equal(note.status === "fulfilled" && note.value.name, "projects/p/notes/n");
-      assert.ok(missing.status === "rejected" && missing.reason instanceof ScribaError && missing.reason.code === "NOT_FOUND");
+      assert.equal(note?.status === "fulfilled" ? note.value.name : note?.reason, "projects/p/notes/n");
+      assert.ok(missing?.status === "rejected" && missing.reason instanceof ScribaError && missing.reason.code === "NOT_FOUND");
     });
   });
 
