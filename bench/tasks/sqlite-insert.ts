@@ -4,13 +4,15 @@
  * The ingest baseline: raw better-sqlite3 inserts of the rows a
  * BatchCreateOccurrences call writes, in transactions of the same batch size,
  * into the same schema (indexes, foreign keys, JSON check) with the same
- * pragmas as the store (WAL, the given `synchronous`, foreign keys on). Each
+ * pragmas as the store (WAL, the given `synchronous`, foreign keys on, the
+ * same `mmap_size`). Each
  * row gets a fresh UUID, as the service gives it, spliced into its name and
  * JSON; nothing else is done per row. This is the floor for storing those
  * rows in SQLite on this disk.
  */
 import { randomUUID } from "node:crypto";
 import Database from "better-sqlite3";
+import { mmapSizeBytes } from "../../src/store/sqlite/connection.js";
 import type { OccurrenceRow } from "../../src/store/store.js";
 import type { Task } from "../lib/task-loop.js";
 
@@ -40,6 +42,7 @@ export function createSqliteInsertTask(params: SqliteInsertParams): Task {
   db.pragma("journal_mode = WAL");
   db.pragma(`synchronous = ${params.synchronous}`);
   db.pragma("foreign_keys = ON");
+  db.pragma(`mmap_size = ${mmapSizeBytes}`);
   const insert = db.prepare(
     `INSERT INTO occurrences (project, occurrence_id, name, note_name, note_project, note_id, kind, resource_uri, create_time, update_time, data)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,

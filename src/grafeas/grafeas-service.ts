@@ -73,6 +73,20 @@ export interface GrafeasServiceOptions {
   readonly newId?: () => string;
 }
 
+/**
+ * A record the service has just written, with the message its JSON was made
+ * from: a gRPC reply can encode that message instead of parsing the JSON again
+ * (see json-round-trip for when the two encode alike).
+ */
+export interface WrittenRecord extends StoredRecord {
+  readonly message: Note | Occurrence;
+}
+
+/** `stored` with the message it was written from; the name guards against a store answering another record. */
+function written(stored: StoredRecord, message: Note | Occurrence | undefined): StoredRecord | WrittenRecord {
+  return stored.name === message?.name ? { name: stored.name, json: stored.json, message } : stored;
+}
+
 /** A page of stored records and the token for the next one ("" on the last page). */
 export interface RecordPage {
   readonly records: readonly StoredRecord[];
@@ -145,7 +159,7 @@ export class GrafeasService {
     const violations = new Violations();
     const note = this.#prepareNote(project, request.noteId, requireMessage(request.note, "note"), violations.at("note."), violations);
     throwIfInvalid(violations, "note is invalid");
-    return this.store.createNote(noteRow(note));
+    return written(await this.store.createNote(noteRow(note)), note);
   }
 
   async batchCreateNotes(
@@ -161,7 +175,8 @@ export class GrafeasService {
       this.#prepareNote(project, id, note, violations.at(`notes[${JSON.stringify(id)}].`)),
     );
     throwIfInvalid(violations, `one or more notes are invalid, no notes were created`);
-    return this.store.batchCreateNotes(project, notes.map(noteRow));
+    const stored = await this.store.batchCreateNotes(project, notes.map(noteRow));
+    return stored.map((record, i) => written(record, notes[i]));
   }
 
   async updateNote(request: UpdateNoteRequest, ctx: CallContext): Promise<StoredRecord> {
@@ -251,7 +266,7 @@ export class GrafeasService {
     const occurrence = this.#prepareOccurrence(project, incoming, violations);
     throwIfInvalid(violations, "occurrence is invalid");
     await this.#authorizeAttach(ctx, [occurrence]);
-    return this.store.createOccurrence(occurrenceRow(occurrence));
+    return written(await this.store.createOccurrence(occurrenceRow(occurrence)), occurrence);
   }
 
   async batchCreateOccurrences(
@@ -267,7 +282,8 @@ export class GrafeasService {
     );
     throwIfInvalid(violations, "one or more occurrences are invalid, no occurrences were created");
     await this.#authorizeAttach(ctx, occurrences);
-    return this.store.batchCreateOccurrences(project, occurrences.map(occurrenceRow));
+    const stored = await this.store.batchCreateOccurrences(project, occurrences.map(occurrenceRow));
+    return stored.map((record, i) => written(record, occurrences[i]));
   }
 
   async updateOccurrence(

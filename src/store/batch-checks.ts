@@ -25,8 +25,12 @@ interface Failure {
   error: ScribaError;
 }
 
-/** Throws when the service put a row of another project into the batch. */
-function requireProject(project: string, rows: readonly { project: string; name: string }[]): void {
+/**
+ * Throws when the service put a row of another project into the batch. The
+ * batch checks start with it; an adapter that lets constraints find the other
+ * problems calls it before writing.
+ */
+export function checkBatchProject(project: string, rows: readonly { project: string; name: string }[]): void {
   for (const row of rows) {
     if (row.project !== project) throw rowMismatch(row.name, projectName(project));
   }
@@ -41,7 +45,7 @@ export function checkNoteBatch(
   rows: readonly NoteRow[],
   existingIds: ReadonlySet<string>,
 ): void {
-  requireProject(project, rows);
+  checkBatchProject(project, rows);
   const seen = new Set<string>();
   const failures: Failure[] = [];
   for (const row of rows) {
@@ -68,7 +72,7 @@ export function checkOccurrenceBatch(
   existingIds: ReadonlySet<string>,
   existingNotes: ReadonlySet<string>,
 ): void {
-  requireProject(project, rows);
+  checkBatchProject(project, rows);
   const seen = new Set<string>();
   const failures: Failure[] = [];
   rows.forEach((row, index) => {

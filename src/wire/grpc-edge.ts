@@ -28,6 +28,7 @@ import type { InternalErrorLogger } from "./client-error.js";
 import { clientCancelled, deadlineExceeded, EdgeCallContext } from "./edge-call-context.js";
 import { grpcStatusDetails, grpcStatusDetailsKey } from "./grpc-status-details.js";
 import type { RpcMethod } from "./rpc.js";
+import { useNodeUtf8Encoding } from "./utf8-encoding.js";
 
 export interface GrpcEdgeOptions {
   readonly methods: readonly RpcMethod[];
@@ -131,6 +132,8 @@ export function grpcServiceBindings(
   methods: readonly RpcMethod[],
   logInternalError: InternalErrorLogger,
 ): GrpcServiceBinding[] {
+  // Replies are encoded here: strings through Node's Buffer (same bytes, far less allocation).
+  useNodeUtf8Encoding();
   const byService = new Map<DescService, RpcMethod[]>();
   for (const rpc of methods) {
     if (rpc.method.methodKind !== "unary") {

@@ -15,6 +15,11 @@
  *   on them (notes in use, projects holding objects).
  * - A busy timeout, so that another process writing to the same file makes a
  *   writer wait briefly instead of failing at once.
+ * - Memory-mapped reads (`mmap_size`): pages are read straight from the OS
+ *   page cache instead of one `pread` each into SQLite's own small cache. This
+ *   is not a cache of ours: the mapping is the file, shared with every other
+ *   process using it, so readers still see every committed write. Writes still
+ *   go through the WAL.
  */
 import { mkdirSync } from "node:fs";
 import { dirname, resolve } from "node:path";
@@ -32,6 +37,13 @@ export interface SqliteStoreOptions {
 
 /** How long a writer waits for another process's write lock before answering UNAVAILABLE. */
 export const busyTimeoutMs = 5000;
+
+/**
+ * The most of the database file that is memory-mapped (address space, not
+ * memory: the pages belong to the OS page cache). 1 GiB covers a million
+ * occurrences' indexes and most of their rows; the rest is read as before.
+ */
+export const mmapSizeBytes = 1024 * 1024 * 1024;
 
 const inMemory = (path: string) => path === ":memory:" || path === "";
 
@@ -63,6 +75,7 @@ export function openDatabase(options: SqliteStoreOptions): Database.Database {
     }
     db.pragma(`synchronous = ${synchronous}`);
     db.pragma("foreign_keys = ON");
+    db.pragma(`mmap_size = ${mmapSizeBytes}`);
     migrate(db);
     return db;
   } catch (error) {

@@ -8,10 +8,10 @@ import Database from "better-sqlite3";
 import { ScribaError } from "../../errors.js";
 import { compileFilter } from "../../filter/index.js";
 import { describeStoreConformance } from "../conformance.js";
-import { rejectsWith } from "../conformance/harness.js";
+import { namesOf, rejectsWith } from "../conformance/harness.js";
 import type { Store } from "../store.js";
 import { attestationNote, attestationOccurrence, imageUri } from "../test-fixtures.js";
-import { busyTimeoutMs, openDatabase } from "./connection.js";
+import { busyTimeoutMs, mmapSizeBytes, openDatabase } from "./connection.js";
 import { noteOccurrenceListSql, occurrenceListSql } from "./list-sql.js";
 import { migrate, schemaVersion } from "./migrate.js";
 import { latestSchemaVersion, migrations } from "./schema.js";
@@ -63,6 +63,66 @@ describe("the SQLite store on disk", () => {
     });
   });
 
+  test("a read sees an update another store committed just before it", async () => {
+    const path = freshPath();
+    await withStore(path, async (reader) => {
+      await withStore(path, async (writer) => {
+        await writer.createNote(attestationNote("p", "n"));
+        const original = attestationOccurrence("p", "o1", "projects/p/notes/n", imageUri(1));
+        await writer.createOccurrence(original);
+        assert.equal((await reader.getOccurrence("p", "o1")).json, original.json);
+        const changed = attestationOccurrence("p", "o1", "projects/p/notes/n", imageUri(2));
+        await writer.updateOccurrence("p", "o1", () => changed);
+        assert.deepEqual(await reader.getOccurrence("p", "o1"), { name: changed.name, json: changed.json });
+      });
+    });
+  });
+
+  test("a batch that collides with another store's occurrence names the item and writes nothing", async () => {
+    const path = freshPath();
+    await withStore(path, async (first) => {
+      await withStore(path, async (second) => {
+        await first.createNote(attestationNote("p", "n"));
+        await first.createOccurrence(attestationOccurrence("p", "taken", "projects/p/notes/n", imageUri(1)));
+        const rows = ["o1", "taken", "o2"].map((id, n) => attestationOccurrence("p", id, "projects/p/notes/n", imageUri(n)));
+        const error = await rejectsWith(second.batchCreateOccurrences("p", rows), "ALREADY_EXISTS");
+        assert.deepEqual(error.violations.map((v) => v.field), ["occurrences[1]"]);
+        assert.deepEqual(namesOf(await first.listOccurrences("p", { pageSize: 10 })), ["projects/p/occurrences/taken"]);
+        const created = await second.batchCreateOccurrences("p", [rows[0]!, rows[2]!]);
+        assert.deepEqual(created.map((r) => r.name), ["projects/p/occurrences/o1", "projects/p/occurrences/o2"]);
+      });
+    });
+  });
+
+  test("point reads issued in the same turn each get their own object, and a missing one NOT_FOUND", async () => {
+    await withStore(freshPath(), async (store) => {
+      await store.createNote(attestationNote("p", "n"));
+      const rows = [1, 2, 3].map((n) => attestationOccurrence("p", `o${n}`, "projects/p/notes/n", imageUri(n)));
+      await store.batchCreateOccurrences("p", rows);
+      const reads = [
+        store.getOccurrence("p", "o3"),
+        store.getOccurrence("p", "o1"),
+        store.getNote("p", "n"),
+        store.getOccurrence("p", "missing"),
+        store.getOccurrence("p", "o2"),
+      ];
+      const [o3, o1, note, missing, o2] = await Promise.allSettled(reads);
+      assert.deepEqual(o3, { status: "fulfilled", value: { name: rows[2]!.name, json: rows[2]!.json } });
+      assert.deepEqual(o1, { status: "fulfilled", value: { name: rows[0]!.name, json: rows[0]!.json } });
+      assert.deepEqual(o2, { status: "fulfilled", value: { name: rows[1]!.name, json: rows[1]!.json } });
+      assert.equal(note?.status === "fulfilled" ? note.value.name : note?.reason, "projects/p/notes/n");
+      assert.ok(missing?.status === "rejected" && missing.reason instanceof ScribaError && missing.reason.code === "NOT_FOUND");
+    });
+  });
+
+  test("a point read still waiting when the store closes is refused, not left hanging", async () => {
+    const store = openSqliteStore({ path: freshPath() });
+    const read = store.getOccurrence("p", "o1");
+    await store.close();
+    await rejectsWith(read, "UNAVAILABLE");
+    await rejectsWith(store.getNote("p", "n"), "UNAVAILABLE");
+  });
+
   test("the store reports its kind and answers ping", async () => {
     await withStore(freshPath(), async (store) => {
       assert.equal(store.kind, "sqlite");
@@ -70,13 +130,14 @@ describe("the SQLite store on disk", () => {
     });
   });
 
-  test("WAL, synchronous=FULL, foreign keys and a busy timeout are set by default", () => {
+  test("WAL, synchronous=FULL, foreign keys, a busy timeout and memory-mapped reads are set by default", () => {
     const db = openDatabase({ path: freshPath() });
     try {
       assert.equal(db.pragma("journal_mode", { simple: true }), "wal");
       assert.equal(db.pragma("synchronous", { simple: true }), 2); // FULL
       assert.equal(db.pragma("foreign_keys", { simple: true }), 1);
       assert.equal(db.pragma("busy_timeout", { simple: true }), busyTimeoutMs);
+      assert.equal(db.pragma("mmap_size", { simple: true }), mmapSizeBytes);
     } finally {
       db.close();
     }

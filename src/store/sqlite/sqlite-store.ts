@@ -14,7 +14,7 @@
 import type Database from "better-sqlite3";
 import { ScribaError } from "../../errors.js";
 import { noteName, occurrenceName, projectName } from "../../grafeas/resource-names.js";
-import { checkNoteBatch, checkOccurrenceBatch, noteKey } from "../batch-checks.js";
+import { checkBatchProject, checkNoteBatch, checkOccurrenceBatch, noteKey } from "../batch-checks.js";
 import { pageOf, projectRecord, type SequencedRecord } from "../list-query.js";
 import type {
   ListQuery,
@@ -84,6 +84,43 @@ const sql = {
   ping: "SELECT 1",
 } as const;
 
+/**
+ * Reads of one object by its key that return only its JSON (`pluck`): the
+ * name is the key's canonical form, which is what the `name` column holds
+ * (the service derives both from the same name), so GetNote and
+ * GetOccurrence read one column and build no row object.
+ */
+const jsonSql = {
+  noteJson: "SELECT data FROM notes WHERE project = ? AND note_id = ?",
+  occurrenceJson: "SELECT data FROM occurrences WHERE project = ? AND occurrence_id = ?",
+} as const;
+
+type Statements = Record<keyof typeof sql | keyof typeof jsonSql, Database.Statement>;
+
+/**
+ * The fixed statements, prepared once when the store opens: the hot paths
+ * call them directly, without the statement cache's lookup (which is for the
+ * many SQL texts of filtered lists).
+ */
+function prepareStatements(db: Database.Database): Statements {
+  const statements: Partial<Statements> = {};
+  for (const [key, text] of Object.entries(sql)) statements[key as keyof typeof sql] = db.prepare(text);
+  for (const [key, text] of Object.entries(jsonSql)) {
+    statements[key as keyof typeof jsonSql] = db.prepare(text).pluck();
+  }
+  return statements as Statements;
+}
+
+interface PointRead {
+  readonly statement: Database.Statement;
+  readonly first: string;
+  readonly second: string;
+  readonly name: string;
+  readonly notFound: (name: string) => ScribaError;
+  readonly resolve: (record: StoredRecord) => void;
+  readonly reject: (error: ScribaError) => void;
+}
+
 interface DataRow {
   readonly seq: number;
   readonly name: string;
@@ -96,12 +133,21 @@ const sequenced = (row: DataRow): SequencedRecord => ({ seq: row.seq, name: row.
 class SqliteStore implements Store {
   readonly kind = "sqlite";
   readonly #db: Database.Database;
+  readonly #q: Statements;
   readonly #statements: StatementCache;
+  /** Point reads waiting for the end of this turn of the event loop (see #pointRead). */
+  #pointReads: PointRead[] = [];
+  /** Inserts rows in a savepoint (it always runs inside a write transaction): all of them or none. */
+  readonly #insertOccurrences: (rows: readonly OccurrenceRow[]) => void;
   #closed = false;
 
   constructor(db: Database.Database) {
     this.#db = db;
+    this.#q = prepareStatements(db);
     this.#statements = new StatementCache(db);
+    this.#insertOccurrences = db.transaction((rows: readonly OccurrenceRow[]) => {
+      for (const row of rows) this.#insertOccurrence(row);
+    });
   }
 
   /** Runs one call, turning every failure into a ScribaError that is safe to show a client. */
@@ -124,38 +170,82 @@ class SqliteStore implements Store {
     return this.#db.transaction(body).deferred();
   }
 
-  #get<T>(text: string, ...params: unknown[]): T | undefined {
-    return this.#statements.get(text).get(...params) as T | undefined;
+  /**
+   * Reads one object's JSON by its key, at the end of the current turn of the
+   * event loop, together with the other point reads that arrived in the same
+   * turn: one read transaction for all of them instead of one each (taking
+   * and releasing a WAL read lock costs more than the lookup itself). This is
+   * not a cache: every read runs against the database as it is after its
+   * request arrived, so it sees every write committed before, by this process
+   * or any other.
+   */
+  #pointRead(
+    statement: Database.Statement,
+    first: string,
+    second: string,
+    name: string,
+    notFound: (name: string) => ScribaError,
+  ): Promise<StoredRecord> {
+    if (this.#closed) return Promise.reject(storeClosed());
+    return new Promise((resolve, reject) => {
+      if (this.#pointReads.length === 0) setImmediate(this.#flushPointReads);
+      this.#pointReads.push({ statement, first, second, name, notFound, resolve, reject });
+    });
   }
 
-  #exec(text: string, ...params: unknown[]): Database.RunResult {
-    return this.#statements.get(text).run(...params);
-  }
+  readonly #flushPointReads = (): void => {
+    const reads = this.#pointReads;
+    this.#pointReads = [];
+    if (this.#closed) {
+      for (const read of reads) read.reject(storeClosed());
+      return;
+    }
+    const answerAll = () => {
+      for (const read of reads) {
+        try {
+          const json = read.statement.get(read.first, read.second) as string | undefined;
+          if (json === undefined) read.reject(read.notFound(read.name));
+          else read.resolve({ name: read.name, json });
+        } catch (error) {
+          read.reject(toScribaError(error));
+        }
+      }
+    };
+    if (reads.length === 1) {
+      answerAll();
+      return;
+    }
+    try {
+      this.#read(answerAll);
+    } catch (error) {
+      // BEGIN or COMMIT failed; reads already answered keep their answers.
+      for (const read of reads) read.reject(toScribaError(error));
+    }
+  };
 
   #all<T>(query: SqlQuery): T[] {
     return this.#statements.get(query.sql).all(...query.params) as T[];
   }
 
   #ensureProject(project: string): void {
-    this.#exec(sql.ensureProject, project, projectName(project));
+    this.#q.ensureProject.run(project, projectName(project));
   }
 
   #hasProject(project: string): boolean {
-    return this.#get(sql.projectExists, project) !== undefined;
+    return this.#q.projectExists.get(project) !== undefined;
   }
 
   #hasNote(project: string, noteId: string): boolean {
-    return this.#get(sql.noteExists, project, noteId) !== undefined;
+    return this.#q.noteExists.get(project, noteId) !== undefined;
   }
 
   #hasOccurrence(project: string, occurrenceId: string): boolean {
-    return this.#get(sql.occurrenceExists, project, occurrenceId) !== undefined;
+    return this.#q.occurrenceExists.get(project, occurrenceId) !== undefined;
   }
 
   #insertNote(row: NoteRow): void {
     try {
-      this.#exec(
-        sql.insertNote,
+      this.#q.insertNote.run(
         row.project,
         row.noteId,
         row.name,
@@ -172,8 +262,7 @@ class SqliteStore implements Store {
 
   #insertOccurrence(row: OccurrenceRow): void {
     try {
-      this.#exec(
-        sql.insertOccurrence,
+      this.#q.insertOccurrence.run(
         row.project,
         row.occurrenceId,
         row.name,
@@ -199,7 +288,7 @@ class SqliteStore implements Store {
 
   createProject(project: string): Promise<StoredRecord> {
     return this.#run(() => {
-      const inserted = this.#exec(sql.ensureProject, project, projectName(project));
+      const inserted = this.#q.ensureProject.run(project, projectName(project));
       if (inserted.changes === 0) throw projectExists(projectName(project));
       return projectRecord(project);
     });
@@ -227,11 +316,12 @@ class SqliteStore implements Store {
       this.#write(() => {
         const name = projectName(project);
         if (!this.#hasProject(project)) throw projectNotFound(name);
-        if (this.#get<{ holds: number }>(sql.projectHoldsObjects, project, project)?.holds === 1) {
+        const holds = this.#q.projectHoldsObjects.get(project, project) as { holds: number } | undefined;
+        if (holds?.holds === 1) {
           throw projectNotEmpty(name);
         }
         try {
-          this.#exec(sql.deleteProject, project);
+          this.#q.deleteProject.run(project);
         } catch (error) {
           if (isForeignKeyViolation(error)) throw projectNotEmpty(name);
           throw error;
@@ -267,11 +357,8 @@ class SqliteStore implements Store {
   }
 
   getNote(project: string, noteId: string): Promise<StoredRecord> {
-    return this.#run(() => {
-      const row = this.#get<DataRow>(sql.getNote, project, noteId);
-      if (row === undefined) throw noteNotFound(noteName(project, noteId));
-      return recordOf(row);
-    });
+    const name = noteName(project, noteId);
+    return this.#pointRead(this.#q.noteJson, project, noteId, name, noteNotFound);
   }
 
   listNotes(project: string, query: ListQuery): Promise<Page> {
@@ -281,14 +368,13 @@ class SqliteStore implements Store {
   updateNote(project: string, noteId: string, update: NoteUpdate): Promise<StoredRecord> {
     return this.#run(() =>
       this.#write(() => {
-        const current = this.#get<DataRow>(sql.getNote, project, noteId);
+        const current = this.#q.getNote.get(project, noteId) as DataRow | undefined;
         if (current === undefined) throw noteNotFound(noteName(project, noteId));
         const row = update(recordOf(current));
         if (row.project !== project || row.noteId !== noteId) {
           throw rowMismatch(row.name, noteName(project, noteId));
         }
-        this.#exec(
-          sql.updateNote,
+        this.#q.updateNote.run(
           row.name,
           row.kind,
           row.createTime,
@@ -307,7 +393,7 @@ class SqliteStore implements Store {
       let deleted: Database.RunResult;
       try {
         // One statement: the foreign key refuses it atomically while occurrences use the note.
-        deleted = this.#exec(sql.deleteNote, project, noteId);
+        deleted = this.#q.deleteNote.run(project, noteId);
       } catch (error) {
         if (isForeignKeyViolation(error)) throw noteInUse(name);
         throw error;
@@ -328,34 +414,48 @@ class SqliteStore implements Store {
     );
   }
 
+  /**
+   * Inserts the batch trusting the constraints (unique IDs, the note's foreign
+   * key) to refuse what the batch checks look for, so that a good batch —
+   * nearly every batch — costs its inserts and no lookups. When an insert is
+   * refused, the batch's inserts are rolled back (they ran in a savepoint) and
+   * the checks run on what is stored, inside the same write transaction, so
+   * the error names every bad item exactly as checking first would.
+   */
   batchCreateOccurrences(project: string, rows: readonly OccurrenceRow[]): Promise<StoredRecord[]> {
     return this.#run(() =>
       this.#write(() => {
-        const existingIds = new Set(
-          rows
-            .filter((row) => this.#hasOccurrence(project, row.occurrenceId))
-            .map((row) => row.occurrenceId),
-        );
-        const existingNotes = new Set(
-          rows
-            .filter((row) => this.#hasNote(row.noteProject, row.noteId))
-            .map((row) => noteKey(row.noteProject, row.noteId)),
-        );
-        checkOccurrenceBatch(project, rows, existingIds, existingNotes);
+        checkBatchProject(project, rows);
         if (rows.length === 0) return [];
         this.#ensureProject(project);
-        for (const row of rows) this.#insertOccurrence(row);
+        try {
+          this.#insertOccurrences(rows);
+        } catch (error) {
+          // #insertOccurrence turns a refused insert into a ScribaError; anything else is not the batch's fault.
+          if (error instanceof ScribaError) this.#checkOccurrenceBatch(project, rows);
+          throw error;
+        }
         return rows.map((row) => ({ name: row.name, json: row.json }));
       }),
     );
   }
 
+  /** Throws the error that names every bad item of the batch (nothing if none is bad). */
+  #checkOccurrenceBatch(project: string, rows: readonly OccurrenceRow[]): void {
+    const existingIds = new Set(
+      rows.filter((row) => this.#hasOccurrence(project, row.occurrenceId)).map((row) => row.occurrenceId),
+    );
+    const existingNotes = new Set(
+      rows
+        .filter((row) => this.#hasNote(row.noteProject, row.noteId))
+        .map((row) => noteKey(row.noteProject, row.noteId)),
+    );
+    checkOccurrenceBatch(project, rows, existingIds, existingNotes);
+  }
+
   getOccurrence(project: string, occurrenceId: string): Promise<StoredRecord> {
-    return this.#run(() => {
-      const row = this.#get<DataRow>(sql.getOccurrence, project, occurrenceId);
-      if (row === undefined) throw occurrenceNotFound(occurrenceName(project, occurrenceId));
-      return recordOf(row);
-    });
+    const name = occurrenceName(project, occurrenceId);
+    return this.#pointRead(this.#q.occurrenceJson, project, occurrenceId, name, occurrenceNotFound);
   }
 
   listOccurrences(project: string, query: ListQuery): Promise<Page> {
@@ -379,15 +479,14 @@ class SqliteStore implements Store {
   ): Promise<StoredRecord> {
     return this.#run(() =>
       this.#write(() => {
-        const current = this.#get<DataRow>(sql.getOccurrence, project, occurrenceId);
+        const current = this.#q.getOccurrence.get(project, occurrenceId) as DataRow | undefined;
         if (current === undefined) throw occurrenceNotFound(occurrenceName(project, occurrenceId));
         const row = update(recordOf(current));
         if (row.project !== project || row.occurrenceId !== occurrenceId) {
           throw rowMismatch(row.name, occurrenceName(project, occurrenceId));
         }
         if (!this.#hasNote(row.noteProject, row.noteId)) throw occurrenceNoteMissing(row.noteName);
-        this.#exec(
-          sql.updateOccurrence,
+        this.#q.updateOccurrence.run(
           row.name,
           row.noteName,
           row.noteProject,
@@ -406,7 +505,7 @@ class SqliteStore implements Store {
 
   deleteOccurrence(project: string, occurrenceId: string): Promise<void> {
     return this.#run(() => {
-      const deleted = this.#exec(sql.deleteOccurrence, project, occurrenceId);
+      const deleted = this.#q.deleteOccurrence.run(project, occurrenceId);
       if (deleted.changes === 0) throw occurrenceNotFound(occurrenceName(project, occurrenceId));
     });
   }
@@ -414,7 +513,7 @@ class SqliteStore implements Store {
   ping(): Promise<void> {
     return this.#run(() => {
       try {
-        this.#get(sql.ping);
+        this.#q.ping.get();
       } catch (error) {
         throw new ScribaError("UNAVAILABLE", "the SQLite database does not answer", { cause: error });
       }
