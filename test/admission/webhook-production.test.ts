@@ -53,7 +53,7 @@ async function start(policies: PolicyProvider, metadata: MetadataSource, extra: 
   provider = policies;
   webhook = await startAdmissionWebhook({
     listen: { host: "127.0.0.1", port: 0 },
-    tls: await readTlsFiles(tls.certFile, tls.keyFile),
+    tls: readTlsFiles(tls.certFile, tls.keyFile),
     policies,
     metadata,
     logger: silentLogger,
