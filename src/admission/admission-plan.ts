@@ -99,6 +99,33 @@ export interface AdmissionPlan {
 
 const reviewedOperations = new Set(["CREATE", "UPDATE"]);
 
+interface ImageReading {
+  readonly read: PinnedImage;
+  readonly pinned: string | undefined;
+  readonly resourceUris: readonly string[] | undefined;
+}
+
+/**
+ * How each image string reads (parsed, pinned, its resource URI spellings),
+ * kept per distinct string: a pure function of the text, and a cluster
+ * admits the same few images over and over. Bounded: emptied when full.
+ */
+const readings = new Map<string, ImageReading>();
+const maxReadings = 4096;
+
+function readImage(image: string): ImageReading {
+  const known = readings.get(image);
+  if (known !== undefined) return known;
+  const read = readPinnedImage(image);
+  const reading: ImageReading =
+    read.outcome === "pinned"
+      ? { read, pinned: read.pinned, resourceUris: resourceUriCandidates(image, read.reference) }
+      : { read, pinned: undefined, resourceUris: undefined };
+  if (readings.size >= maxReadings) readings.clear();
+  readings.set(image, reading);
+  return reading;
+}
+
 function notReviewed(input: AdmissionInput, view: NamespacePolicyView): AdmissionPlan {
   return {
     reviewed: false,
@@ -195,9 +222,7 @@ export function planAdmission(input: AdmissionInput, policies: PolicySet): Admis
       );
       continue;
     }
-    const pinnedRead = readPinnedImage(image.image);
-    const pinned = pinnedRead.outcome === "pinned" ? pinnedRead.pinned : undefined;
-    const resourceUris = pinnedRead.outcome === "pinned" ? resourceUriCandidates(image.image, pinnedRead.reference) : undefined;
+    const { read: pinnedRead, pinned, resourceUris } = readImage(image.image);
     images.push({ kind: "judge", image, read: pinnedRead, pinned, resourceUris });
     if (pinnedRead.outcome !== "pinned" || pinned === undefined || resourceUris === undefined) continue;
 

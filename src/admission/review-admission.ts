@@ -163,9 +163,11 @@ export function createAdmissionReviewer(options: AdmissionReviewerOptions): Admi
   /** An attestation answer in which an authority verified nothing is kept only briefly, so "sign, then retry" works. */
   function shortenNegativeAnswers(plan: AdmissionPlan, evidence: AdmissionEvidence): void {
     if (options.answerCache === undefined) return;
-    const queries = new Map(plan.attestationQueries.map((q) => [attestationQueryKey(q.noteReference, q.pinned), q]));
+    // The queries by key only once an authority verified nothing (never, on a warm path that admits).
+    let queries: Map<string, AdmissionPlan["attestationQueries"][number]> | undefined;
     for (const check of plan.authorityChecks) {
       if (evidence.attestations.get(authorityEvidenceKey(check.authority, check.pinned))?.status !== "unverified") continue;
+      queries ??= new Map(plan.attestationQueries.map((q) => [attestationQueryKey(q.noteReference, q.pinned), q]));
       const query = queries.get(attestationQueryKey(check.authority.noteReference, check.pinned));
       if (query !== undefined) options.answerCache.shortenAttestations(query.noteReference, query.resourceUris);
     }
