@@ -50,8 +50,30 @@ export interface AnswerCacheOptions {
 export const defaultAnswerTtlMs = 30_000;
 export const defaultNegativeAnswerTtlMs = 2_000;
 
-const attestationKey = (noteName: string, resourceUris: readonly string[]) => `note\n${noteName}\n${resourceUris.join("\n")}`;
-const vulnerabilityKey = (project: string, resourceUris: readonly string[]) => `vulnz\n${project}\n${resourceUris.join("\n")}`;
+/**
+ * The cache keys, the same string object each time for the same URI list
+ * (the plan reuses one list per image): a string hashes once, so a warm
+ * lookup does not rehash a key of a few hundred characters.
+ */
+const keysByUris = new WeakMap<readonly string[], Map<string, string>>();
+
+function memoKey(kind: string, name: string, resourceUris: readonly string[]): string {
+  let keys = keysByUris.get(resourceUris);
+  if (keys === undefined) {
+    keys = new Map();
+    keysByUris.set(resourceUris, keys);
+  }
+  const slot = `${kind}\n${name}`;
+  let key = keys.get(slot);
+  if (key === undefined) {
+    key = `${slot}\n${resourceUris.join("\n")}`;
+    keys.set(slot, key);
+  }
+  return key;
+}
+
+const attestationKey = (noteName: string, resourceUris: readonly string[]) => memoKey("note", noteName, resourceUris);
+const vulnerabilityKey = (project: string, resourceUris: readonly string[]) => memoKey("vulnz", project, resourceUris);
 
 export class AnswerCache {
   readonly ttlMs: number;
