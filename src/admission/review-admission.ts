@@ -188,6 +188,7 @@ export function createAdmissionReviewer(options: AdmissionReviewerOptions): Admi
     const snapshot = await fetchMetadata(plan, reading, {
       timeoutMs: call.timeoutMs ?? options.metadataTimeoutMs,
       signal: call.signal,
+      answers: options.answerCache,
     });
     const evidence = await verifyEvidence(plan, snapshot, keyring, { now, cache: options.verificationCache });
     shortenNegativeAnswers(plan, evidence);
