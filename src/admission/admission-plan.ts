@@ -163,9 +163,32 @@ function previousImages(input: AdmissionInput): readonly WorkloadImage[] {
   }
 }
 
+/**
+ * The views of each policy set, per namespace: a set is never changed once
+ * built (a change swaps in a new set), so a view is made once per set and
+ * namespace instead of once per review. Bounded: emptied when full.
+ */
+const views = new WeakMap<PolicySet, Map<string, NamespacePolicyView>>();
+const maxViews = 4096;
+
+function viewOf(policies: PolicySet, namespace: string): NamespacePolicyView {
+  let byNamespace = views.get(policies);
+  if (byNamespace === undefined) {
+    byNamespace = new Map();
+    views.set(policies, byNamespace);
+  }
+  let view = byNamespace.get(namespace);
+  if (view === undefined) {
+    if (byNamespace.size >= maxViews) byNamespace.clear();
+    view = policiesForNamespace(policies, namespace);
+    byNamespace.set(namespace, view);
+  }
+  return view;
+}
+
 /** Computes what a review needs. Pure: the same input and policies give the same plan. */
 export function planAdmission(input: AdmissionInput, policies: PolicySet): AdmissionPlan {
-  const view = policiesForNamespace(policies, namespaceOf(input));
+  const view = viewOf(policies, namespaceOf(input));
   if (!reviewedOperations.has(input.operation)) return notReviewed(input, view);
   const read = readImages(input);
   if (read === undefined) return notReviewed(input, view);

@@ -114,12 +114,24 @@ function eventOf(plan: AdmissionPlan, decision: AdmissionDecision): DecisionEven
   return dryRun ? "dry-run-would-deny" : "allow";
 }
 
-function policyNames(plan: AdmissionPlan): string[] {
+/** The names of a view's policies, made once per view (views do not change). */
+const namesByView = new WeakMap<AdmissionPlan["view"], readonly string[]>();
+
+function policyNames(plan: AdmissionPlan): readonly string[] {
   if (!plan.reviewed || plan.view.exempt) return [];
+  let names = namesByView.get(plan.view);
+  if (names === undefined) {
+    names = viewPolicyNames(plan.view);
+    namesByView.set(plan.view, names);
+  }
+  return names;
+}
+
+function viewPolicyNames(view: AdmissionPlan["view"]): string[] {
   const mode = (m: string) => (m === "DRYRUN_AUDIT_LOG_ONLY" ? " (dry run)" : "");
   return [
-    ...plan.view.genericAttestationPolicies.map((g) => `GenericAttestationPolicy ${g.policy.namespace}/${g.policy.name}${mode(g.policy.enforcementMode)}`),
-    ...plan.view.imageSecurityPolicies.map((i) => `ImageSecurityPolicy ${i.policy.namespace}/${i.policy.name}${mode(i.policy.enforcementMode)}`),
+    ...view.genericAttestationPolicies.map((g) => `GenericAttestationPolicy ${g.policy.namespace}/${g.policy.name}${mode(g.policy.enforcementMode)}`),
+    ...view.imageSecurityPolicies.map((i) => `ImageSecurityPolicy ${i.policy.namespace}/${i.policy.name}${mode(i.policy.enforcementMode)}`),
   ];
 }
 
