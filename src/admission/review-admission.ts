@@ -153,7 +153,10 @@ export function decisionLogFields(input: AdmissionInput, outcome: AdmissionOutco
       image: image.image.image,
       verdict: image.verdict,
       allowedBy: image.reasons.length === 0 ? image.allowedBy?.kind : undefined,
-      reasons: [...new Set(image.reasons.map((r) => `${r.mode === "dry-run" ? "dry run: " : ""}${reasonMessage(image.image.image, r)}`))],
+      reasons:
+        image.reasons.length === 0
+          ? []
+          : [...new Set(image.reasons.map((r) => `${r.mode === "dry-run" ? "dry run: " : ""}${reasonMessage(image.image.image, r)}`))],
     })),
     objectReasons: decision.objectReasons.map((r) => reasonMessage("", r)),
     policies: outcome.policies,
