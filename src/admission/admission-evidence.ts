@@ -26,7 +26,35 @@ export interface MetadataSnapshot {
   readonly vulnerabilities: ReadonlyMap<string, FetchResult>;
 }
 
-export const attestationQueryKey = (noteReference: string, pinned: string) => `${noteReference}\n${pinned}`;
+/**
+ * Keys are made per review for every authority and image; a string made once
+ * per pair (and reused) hashes once, and a map lookup with it compares
+ * pointers. Bounded: a table is emptied when full.
+ */
+const maxKeysPerTable = 4096;
+
+function memoKey<K>(tables: { get(k: K): Map<string, string> | undefined; set(k: K, v: Map<string, string>): unknown }, first: K, pinned: string, make: () => string): string {
+  let table = tables.get(first);
+  if (table === undefined) {
+    table = new Map();
+    tables.set(first, table);
+  }
+  let key = table.get(pinned);
+  if (key === undefined) {
+    if (table.size >= maxKeysPerTable) table.clear();
+    key = make();
+    table.set(pinned, key);
+  }
+  return key;
+}
+
+const queryKeys = new Map<string, Map<string, string>>();
+const evidenceKeys = new WeakMap<AttestationAuthority, Map<string, string>>();
+
+export function attestationQueryKey(noteReference: string, pinned: string): string {
+  if (queryKeys.size >= maxKeysPerTable && !queryKeys.has(noteReference)) queryKeys.clear();
+  return memoKey(queryKeys, noteReference, pinned, () => `${noteReference}\n${pinned}`);
+}
 
 /**
  * - `verified`: at least one occurrence verified with one of the authority's
@@ -55,7 +83,7 @@ export interface AdmissionEvidence {
 }
 
 export const authorityEvidenceKey = (authority: AttestationAuthority, pinned: string) =>
-  `${authority.namespace}/${authority.name}\n${pinned}`;
+  memoKey(evidenceKeys, authority, pinned, () => `${authority.namespace}/${authority.name}\n${pinned}`);
 
 /** The evidence for an authority and image; a pair that was never fetched reads as unavailable. */
 export function evidenceFor(evidence: AdmissionEvidence, authority: AttestationAuthority, pinned: string): AuthorityEvidence {

@@ -99,6 +99,33 @@ export interface AdmissionPlan {
 
 const reviewedOperations = new Set(["CREATE", "UPDATE"]);
 
+interface ImageReading {
+  readonly read: PinnedImage;
+  readonly pinned: string | undefined;
+  readonly resourceUris: readonly string[] | undefined;
+}
+
+/**
+ * How each image string reads (parsed, pinned, its resource URI spellings),
+ * kept per distinct string: a pure function of the text, and a cluster
+ * admits the same few images over and over. Bounded: emptied when full.
+ */
+const readings = new Map<string, ImageReading>();
+const maxReadings = 4096;
+
+function readImage(image: string): ImageReading {
+  const known = readings.get(image);
+  if (known !== undefined) return known;
+  const read = readPinnedImage(image);
+  const reading: ImageReading =
+    read.outcome === "pinned"
+      ? { read, pinned: read.pinned, resourceUris: resourceUriCandidates(image, read.reference) }
+      : { read, pinned: undefined, resourceUris: undefined };
+  if (readings.size >= maxReadings) readings.clear();
+  readings.set(image, reading);
+  return reading;
+}
+
 function notReviewed(input: AdmissionInput, view: NamespacePolicyView): AdmissionPlan {
   return {
     reviewed: false,
@@ -136,9 +163,32 @@ function previousImages(input: AdmissionInput): readonly WorkloadImage[] {
   }
 }
 
+/**
+ * The views of each policy set, per namespace: a set is never changed once
+ * built (a change swaps in a new set), so a view is made once per set and
+ * namespace instead of once per review. Bounded: emptied when full.
+ */
+const views = new WeakMap<PolicySet, Map<string, NamespacePolicyView>>();
+const maxViews = 4096;
+
+function viewOf(policies: PolicySet, namespace: string): NamespacePolicyView {
+  let byNamespace = views.get(policies);
+  if (byNamespace === undefined) {
+    byNamespace = new Map();
+    views.set(policies, byNamespace);
+  }
+  let view = byNamespace.get(namespace);
+  if (view === undefined) {
+    if (byNamespace.size >= maxViews) byNamespace.clear();
+    view = policiesForNamespace(policies, namespace);
+    byNamespace.set(namespace, view);
+  }
+  return view;
+}
+
 /** Computes what a review needs. Pure: the same input and policies give the same plan. */
 export function planAdmission(input: AdmissionInput, policies: PolicySet): AdmissionPlan {
-  const view = policiesForNamespace(policies, namespaceOf(input));
+  const view = viewOf(policies, namespaceOf(input));
   if (!reviewedOperations.has(input.operation)) return notReviewed(input, view);
   const read = readImages(input);
   if (read === undefined) return notReviewed(input, view);
@@ -195,9 +245,7 @@ export function planAdmission(input: AdmissionInput, policies: PolicySet): Admis
       );
       continue;
     }
-    const pinnedRead = readPinnedImage(image.image);
-    const pinned = pinnedRead.outcome === "pinned" ? pinnedRead.pinned : undefined;
-    const resourceUris = pinnedRead.outcome === "pinned" ? resourceUriCandidates(image.image, pinnedRead.reference) : undefined;
+    const { read: pinnedRead, pinned, resourceUris } = readImage(image.image);
     images.push({ kind: "judge", image, read: pinnedRead, pinned, resourceUris });
     if (pinnedRead.outcome !== "pinned" || pinned === undefined || resourceUris === undefined) continue;
 

@@ -32,6 +32,16 @@ export interface DecidingGaps {
 
 /** The deciding GenericAttestationPolicies, or undefined when the namespace has none. */
 export function decidingGaps(view: NamespacePolicyView): DecidingGaps | undefined {
+  // A view does not change; the plan and the judgement both ask, on every review.
+  if (deciding.has(view)) return deciding.get(view);
+  const gaps = computeDecidingGaps(view);
+  deciding.set(view, gaps);
+  return gaps;
+}
+
+const deciding = new WeakMap<NamespacePolicyView, DecidingGaps | undefined>();
+
+function computeDecidingGaps(view: NamespacePolicyView): DecidingGaps | undefined {
   const all = view.genericAttestationPolicies;
   if (all.length === 0) return undefined;
   const enforced = all.filter((gap) => gap.policy.enforcementMode !== "DRYRUN_AUDIT_LOG_ONLY");

@@ -13,6 +13,7 @@ import { ScribaError } from "../errors.js";
 import type { FetchResult, MetadataSnapshot } from "./admission-evidence.js";
 import { attestationQueryKey } from "./admission-evidence.js";
 import type { AdmissionPlan } from "./admission-plan.js";
+import type { AnswerCache, AnswerQuestion } from "./cache/answer-cache.js";
 import type { MetadataSource } from "./metadata-source.js";
 
 export interface FetchOptions {
@@ -20,6 +21,12 @@ export interface FetchOptions {
   readonly timeoutMs?: number;
   /** Aborted when the caller gives up (the client went away). */
   readonly signal?: AbortSignal | undefined;
+  /**
+   * The cache `source` answers through: when it holds every answer, they are
+   * taken from it directly, with no call, timer or abort signal (counted as
+   * hits all the same).
+   */
+  readonly answers?: AnswerCache | undefined;
 }
 
 export const emptySnapshot: MetadataSnapshot = { attestations: new Map(), vulnerabilities: new Map() };
@@ -42,9 +49,33 @@ async function settle(call: () => Promise<readonly unknown[]>, deadline: Promise
   }
 }
 
+/** The snapshot from the answers `cache` holds, when it holds every one the plan needs. */
+function storedSnapshot(plan: AdmissionPlan, cache: AnswerCache): MetadataSnapshot | undefined {
+  const questions: AnswerQuestion[] = [];
+  for (const query of plan.attestationQueries) questions.push({ kind: "note", name: query.noteReference, resourceUris: query.resourceUris });
+  for (const query of plan.vulnerabilityQueries) {
+    for (const project of query.projects) questions.push({ kind: "vulnerabilities", name: project, resourceUris: query.resourceUris });
+  }
+  const answers = cache.storedAnswers(questions);
+  if (answers === undefined) return undefined;
+  let next = 0;
+  const attestations = new Map<string, FetchResult>();
+  for (const query of plan.attestationQueries) {
+    attestations.set(attestationQueryKey(query.noteReference, query.pinned), { ok: true, occurrences: answers[next++]! });
+  }
+  const vulnerabilities = new Map<string, FetchResult>();
+  for (const query of plan.vulnerabilityQueries) {
+    const perProject = query.projects.map(() => answers[next++]!);
+    vulnerabilities.set(query.pinned, { ok: true, occurrences: perProject.flat() });
+  }
+  return { attestations, vulnerabilities };
+}
+
 /** Fetches everything the plan needs, concurrently. Never rejects. */
 export async function fetchMetadata(plan: AdmissionPlan, source: MetadataSource, options: FetchOptions = {}): Promise<MetadataSnapshot> {
   if (plan.attestationQueries.length === 0 && plan.vulnerabilityQueries.length === 0) return emptySnapshot;
+  const stored = options.answers === undefined ? undefined : storedSnapshot(plan, options.answers);
+  if (stored !== undefined) return stored;
   const timeoutMs = options.timeoutMs ?? 5000;
   const controller = new AbortController();
   let timer: NodeJS.Timeout | undefined;

@@ -114,12 +114,24 @@ function eventOf(plan: AdmissionPlan, decision: AdmissionDecision): DecisionEven
   return dryRun ? "dry-run-would-deny" : "allow";
 }
 
-function policyNames(plan: AdmissionPlan): string[] {
+/** The names of a view's policies, made once per view (views do not change). */
+const namesByView = new WeakMap<AdmissionPlan["view"], readonly string[]>();
+
+function policyNames(plan: AdmissionPlan): readonly string[] {
   if (!plan.reviewed || plan.view.exempt) return [];
+  let names = namesByView.get(plan.view);
+  if (names === undefined) {
+    names = viewPolicyNames(plan.view);
+    namesByView.set(plan.view, names);
+  }
+  return names;
+}
+
+function viewPolicyNames(view: AdmissionPlan["view"]): string[] {
   const mode = (m: string) => (m === "DRYRUN_AUDIT_LOG_ONLY" ? " (dry run)" : "");
   return [
-    ...plan.view.genericAttestationPolicies.map((g) => `GenericAttestationPolicy ${g.policy.namespace}/${g.policy.name}${mode(g.policy.enforcementMode)}`),
-    ...plan.view.imageSecurityPolicies.map((i) => `ImageSecurityPolicy ${i.policy.namespace}/${i.policy.name}${mode(i.policy.enforcementMode)}`),
+    ...view.genericAttestationPolicies.map((g) => `GenericAttestationPolicy ${g.policy.namespace}/${g.policy.name}${mode(g.policy.enforcementMode)}`),
+    ...view.imageSecurityPolicies.map((i) => `ImageSecurityPolicy ${i.policy.namespace}/${i.policy.name}${mode(i.policy.enforcementMode)}`),
   ];
 }
 
@@ -141,7 +153,10 @@ export function decisionLogFields(input: AdmissionInput, outcome: AdmissionOutco
       image: image.image.image,
       verdict: image.verdict,
       allowedBy: image.reasons.length === 0 ? image.allowedBy?.kind : undefined,
-      reasons: [...new Set(image.reasons.map((r) => `${r.mode === "dry-run" ? "dry run: " : ""}${reasonMessage(image.image.image, r)}`))],
+      reasons:
+        image.reasons.length === 0
+          ? []
+          : [...new Set(image.reasons.map((r) => `${r.mode === "dry-run" ? "dry run: " : ""}${reasonMessage(image.image.image, r)}`))],
     })),
     objectReasons: decision.objectReasons.map((r) => reasonMessage("", r)),
     policies: outcome.policies,
@@ -163,9 +178,11 @@ export function createAdmissionReviewer(options: AdmissionReviewerOptions): Admi
   /** An attestation answer in which an authority verified nothing is kept only briefly, so "sign, then retry" works. */
   function shortenNegativeAnswers(plan: AdmissionPlan, evidence: AdmissionEvidence): void {
     if (options.answerCache === undefined) return;
-    const queries = new Map(plan.attestationQueries.map((q) => [attestationQueryKey(q.noteReference, q.pinned), q]));
+    // The queries by key only once an authority verified nothing (never, on a warm path that admits).
+    let queries: Map<string, AdmissionPlan["attestationQueries"][number]> | undefined;
     for (const check of plan.authorityChecks) {
       if (evidence.attestations.get(authorityEvidenceKey(check.authority, check.pinned))?.status !== "unverified") continue;
+      queries ??= new Map(plan.attestationQueries.map((q) => [attestationQueryKey(q.noteReference, q.pinned), q]));
       const query = queries.get(attestationQueryKey(check.authority.noteReference, check.pinned));
       if (query !== undefined) options.answerCache.shortenAttestations(query.noteReference, query.resourceUris);
     }
@@ -186,6 +203,7 @@ export function createAdmissionReviewer(options: AdmissionReviewerOptions): Admi
     const snapshot = await fetchMetadata(plan, reading, {
       timeoutMs: call.timeoutMs ?? options.metadataTimeoutMs,
       signal: call.signal,
+      answers: options.answerCache,
     });
     const evidence = await verifyEvidence(plan, snapshot, keyring, { now, cache: options.verificationCache });
     shortenNegativeAnswers(plan, evidence);

@@ -22,17 +22,44 @@ export interface Logger {
 
 const secretKey = /pass(word)?|secret|token|authorization|private|credential|cookie/i;
 
+/**
+ * The value with secret-looking fields redacted and errors made plain, as a
+ * copy only where something changes: a decision record (written per review)
+ * usually has nothing to redact, and copying it would cost more than
+ * writing it. Objects that are not plain (class instances) are always copied
+ * to their own enumerable fields, as JSON should see them here.
+ */
 function redact(value: unknown, depth = 0): unknown {
   if (value instanceof Error) {
     return { name: value.name, message: value.message, ...(value.stack ? { stack: value.stack } : {}) };
   }
   if (value === null || typeof value !== "object" || depth > 6) return value;
-  if (Array.isArray(value)) return value.map((v) => redact(v, depth + 1));
-  const out: Record<string, unknown> = {};
-  for (const [key, v] of Object.entries(value)) {
-    out[key] = secretKey.test(key) ? "[redacted]" : redact(v, depth + 1);
+  if (Array.isArray(value)) {
+    let copy: unknown[] | undefined;
+    for (let i = 0; i < value.length; i++) {
+      const v: unknown = value[i];
+      const r = redact(v, depth + 1);
+      if (copy === undefined && r !== v) copy = value.slice(0, i);
+      if (copy !== undefined) copy.push(r);
+    }
+    return copy ?? value;
   }
-  return out;
+  const prototype: unknown = Object.getPrototypeOf(value);
+  const plain = prototype === Object.prototype || prototype === null;
+  let out: Record<string, unknown> | undefined = plain ? undefined : {};
+  const record = value as Record<string, unknown>;
+  const keys = Object.keys(record);
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i]!;
+    const v = record[key];
+    const r = secretKey.test(key) ? "[redacted]" : redact(v, depth + 1);
+    if (out === undefined && r !== v) {
+      out = {};
+      for (let j = 0; j < i; j++) out[keys[j]!] = record[keys[j]!];
+    }
+    if (out !== undefined) out[key] = r;
+  }
+  return out ?? value;
 }
 
 export function createLogger(
@@ -43,8 +70,9 @@ export function createLogger(
   const base = options.fields ?? {};
   const emit = (level: LogLevel, message: string, fields?: LogFields) => {
     if (order[level] < threshold) return;
-    const record = redact({ ...base, ...fields }) as LogFields;
-    write(`${JSON.stringify({ time: new Date().toISOString(), level, msg: message, ...record })}\n`);
+    // One object, one stringify: the line's fields in their order (time, level, msg, the logger's, the call's).
+    const line = redact({ time: new Date().toISOString(), level, msg: message, ...base, ...fields });
+    write(`${JSON.stringify(line)}\n`);
   };
   return {
     debug: (m, f) => emit("debug", m, f),

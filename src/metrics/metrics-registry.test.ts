@@ -69,4 +69,24 @@ describe("the Prometheus text exposition", () => {
     registry.counter({ name: "twice", help: "" });
     assert.throws(() => registry.gauge({ name: "twice", help: "" }), /declared twice/);
   });
+
+  test("a label set is checked on every update, not only on a series' first", () => {
+    const registry = new MetricsRegistry();
+    const calls = registry.counter({ name: "calls_total", help: "Calls.", labelNames: ["operation", "code"] });
+    calls.inc({ operation: "list", code: "ok" });
+    assert.throws(() => calls.inc({ operation: "list", code: "ok", extra: "x" }), /has no label "extra"/);
+    assert.throws(() => calls.inc({ operation: "list" }), /needs the label "code"/);
+    assert.equal(calls.get({ operation: "list", code: "ok" }), 1);
+  });
+
+  test("series whose label values are empty or share a prefix stay apart", () => {
+    const registry = new MetricsRegistry();
+    const calls = registry.counter({ name: "calls_total", help: "Calls.", labelNames: ["a", "b"] });
+    calls.inc({ a: "", b: "x" });
+    calls.inc({ a: "x", b: "" }, 2);
+    assert.equal(calls.get({ a: "", b: "x" }), 1);
+    assert.equal(calls.get({ a: "x", b: "" }), 2);
+    assert.equal(calls.get({ a: "", b: "" }), 0);
+  });
 });
+

@@ -76,9 +76,45 @@ abstract class Metric {
     this.labelNames = options.labelNames ?? [];
   }
 
+  /**
+   * Series keys already made, as a tree of label values in declaration order
+   * ending in the key under "" (labels are bounded by design): an update
+   * finds its series without building a string.
+   */
+  readonly #keys = new Map<string, unknown>();
+
   /** The series key: the label values in declaration order. */
   protected keyOf(labels: LabelValues | undefined): string {
     const given = labels ?? {};
+    // The usual case, found without allocating: every label given, as an own field, and nothing else.
+    let node: Map<string, unknown> | undefined = this.#keys;
+    let count = 0;
+    for (const key in given) if (Object.hasOwn(given, key)) count += 1;
+    if (count === this.labelNames.length) {
+      for (let i = 0; i < this.labelNames.length && node !== undefined; i++) {
+        const label = this.labelNames[i]!;
+        const value = Object.hasOwn(given, label) ? given[label] : undefined;
+        node = value === undefined ? undefined : (node.get(value) as Map<string, unknown> | undefined);
+      }
+      const known = node?.get("");
+      if (typeof known === "string") return known;
+    }
+    const key = this.#makeKey(given);
+    let at: Map<string, unknown> = this.#keys;
+    for (const label of this.labelNames) {
+      const value = given[label]!;
+      let next = at.get(value) as Map<string, unknown> | undefined;
+      if (next === undefined) {
+        next = new Map();
+        at.set(value, next);
+      }
+      at = next;
+    }
+    at.set("", key);
+    return key;
+  }
+
+  #makeKey(given: LabelValues): string {
     for (const key of Object.keys(given)) {
       if (!this.labelNames.includes(key)) throw new Error(`${this.name} has no label ${JSON.stringify(key)}`);
     }
@@ -204,8 +240,13 @@ export class Histogram extends Metric {
       series = { counts: this.buckets.map(() => 0), sum: 0, count: 0 };
       this.#series.set(key, series);
     }
-    const index = this.buckets.findIndex((bound) => value <= bound);
-    if (index >= 0) series.counts[index] = (series.counts[index] ?? 0) + 1;
+    const buckets = this.buckets;
+    for (let i = 0; i < buckets.length; i++) {
+      if (value <= buckets[i]!) {
+        series.counts[i] = (series.counts[i] ?? 0) + 1;
+        break;
+      }
+    }
     series.sum += value;
     series.count += 1;
   }

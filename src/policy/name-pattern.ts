@@ -139,18 +139,31 @@ function normalisePrefix(fixed: string, wildcard: "*" | "**"): string[] {
   return wildcard === "*" ? [library] : [library, `${registry}/${rest}`];
 }
 
+/**
+ * The candidates of each image string seen, a pure function of the text:
+ * admission matches the same few images against allowlists on every review.
+ * Bounded: emptied when full.
+ */
+const candidatesByImage = new Map<string, readonly string[]>();
+const maxCandidates = 4096;
+
 /** The normalised strings an image is compared under (see the module comment). */
-function candidatesOf(image: string | ImageReference): string[] {
-  let parsed: ImageReference;
-  if (typeof image === "string") {
-    try {
-      parsed = parseImageReference(image);
-    } catch {
-      return [];
-    }
-  } else {
-    parsed = image;
+function candidatesOf(image: string | ImageReference): readonly string[] {
+  if (typeof image !== "string") return candidatesOfReference(image);
+  const known = candidatesByImage.get(image);
+  if (known !== undefined) return known;
+  let candidates: readonly string[];
+  try {
+    candidates = candidatesOfReference(parseImageReference(image));
+  } catch {
+    candidates = [];
   }
+  if (candidatesByImage.size >= maxCandidates) candidatesByImage.clear();
+  candidatesByImage.set(image, candidates);
+  return candidates;
+}
+
+function candidatesOfReference(parsed: ImageReference): readonly string[] {
   const full = formatImageReference(parsed);
   const pinned = pinnedReference(parsed);
   return pinned === undefined || pinned === full ? [full] : [full, pinned];
@@ -188,6 +201,7 @@ export function firstMatchingPattern(
   image: string | ImageReference,
   patterns: readonly NamePattern[],
 ): NamePattern | undefined {
+  if (patterns.length === 0) return undefined;
   const candidates = candidatesOf(image);
   return patterns.find((pattern) =>
     candidates.some((candidate) => matchesCandidate(candidate, pattern)),

@@ -168,4 +168,22 @@ describe("the admission caches", () => {
     harness.sourceDown = false;
     assert.equal((await harness.reviewer.review(webPod())).decision.allowed, true);
   });
+
+  test("a warm review counts one metadata cache hit per answer it reuses", async () => {
+    await harness.reviewer.review(webPod());
+    const answers = (result: string) => harness.metrics.cacheRequests.get({ cache: "metadata", result });
+    assert.deepEqual([answers("miss"), answers("hit")], [2, 0]);
+    await harness.reviewer.review(webPod("web-2"));
+    assert.deepEqual([answers("miss"), answers("hit")], [2, 2]);
+  });
+
+  test("a review with some answers stored asks only for the others and counts the stored ones as hits", async () => {
+    await harness.reviewer.review(webPod());
+    const both = podInput(pod("both", ns, [{ image: images.web }, { image: images.sidecar }]));
+    await harness.reviewer.review(both);
+    const answers = (result: string) => harness.metrics.cacheRequests.get({ cache: "metadata", result });
+    assert.equal(harness.calls(), 4, "only the sidecar image's two answers were asked for");
+    assert.deepEqual([answers("miss"), answers("hit")], [4, 2]);
+  });
 });
+

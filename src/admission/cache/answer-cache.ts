@@ -47,11 +47,41 @@ export interface AnswerCacheOptions {
   readonly metrics?: AdmissionMetrics | undefined;
 }
 
+/** One listing call: a note's occurrences, or a project's vulnerabilities, for these resource URIs. */
+export interface AnswerQuestion {
+  readonly kind: "note" | "vulnerabilities";
+  /** The note (`projects/P/notes/N`) or the project. */
+  readonly name: string;
+  readonly resourceUris: readonly string[];
+}
+
 export const defaultAnswerTtlMs = 30_000;
 export const defaultNegativeAnswerTtlMs = 2_000;
 
-const attestationKey = (noteName: string, resourceUris: readonly string[]) => `note\n${noteName}\n${resourceUris.join("\n")}`;
-const vulnerabilityKey = (project: string, resourceUris: readonly string[]) => `vulnz\n${project}\n${resourceUris.join("\n")}`;
+/**
+ * The cache keys, the same string object each time for the same URI list
+ * (the plan reuses one list per image): a string hashes once, so a warm
+ * lookup does not rehash a key of a few hundred characters.
+ */
+const keysByUris = new WeakMap<readonly string[], Map<string, string>>();
+
+function memoKey(kind: string, name: string, resourceUris: readonly string[]): string {
+  let keys = keysByUris.get(resourceUris);
+  if (keys === undefined) {
+    keys = new Map();
+    keysByUris.set(resourceUris, keys);
+  }
+  const slot = `${kind}\n${name}`;
+  let key = keys.get(slot);
+  if (key === undefined) {
+    key = `${slot}\n${resourceUris.join("\n")}`;
+    keys.set(slot, key);
+  }
+  return key;
+}
+
+const attestationKey = (noteName: string, resourceUris: readonly string[]) => memoKey("note", noteName, resourceUris);
+const vulnerabilityKey = (project: string, resourceUris: readonly string[]) => memoKey("vulnz", project, resourceUris);
 
 export class AnswerCache {
   readonly ttlMs: number;
@@ -76,6 +106,33 @@ export class AnswerCache {
       vulnerabilityOccurrences: (project, resourceUris) =>
         cached(vulnerabilityKey(project, resourceUris), () => source.vulnerabilityOccurrences(project, resourceUris)),
     });
+  }
+
+  /**
+   * The stored answers to every question, when all of them are stored and
+   * fresh: each is then counted as a hit and marked recently used, exactly as
+   * a call through {@link AnswerCache.wrap} would. When any is missing,
+   * undefined, and nothing is counted or changed (the caller asks through the
+   * wrapped source). Lets a fully warm review skip the deadline and promise
+   * machinery of a fetch (admission/metadata-fetch).
+   */
+  storedAnswers(questions: readonly AnswerQuestion[]): (readonly unknown[])[] | undefined {
+    if (this.ttlMs <= 0) return undefined;
+    const now = this.#cache.now();
+    const keys: string[] = [];
+    const answers: (readonly unknown[])[] = [];
+    for (const question of questions) {
+      const key = question.kind === "note" ? attestationKey(question.name, question.resourceUris) : vulnerabilityKey(question.name, question.resourceUris);
+      const answer = this.#cache.freshAt(key, now);
+      if (answer === undefined) return undefined;
+      keys.push(key);
+      answers.push(answer);
+    }
+    for (const key of keys) {
+      this.#cache.hit(key);
+      this.#count("hit");
+    }
+    return answers;
   }
 
   /** Keeps the attestation answer for `noteName` and these URIs no longer than the negative TTL. */

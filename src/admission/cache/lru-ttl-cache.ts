@@ -71,6 +71,26 @@ export class LruTtlCache<V> {
     return entry.value;
   }
 
+  /** The cache's clock, for {@link LruTtlCache.freshAt}. */
+  now(): number {
+    return this.#now();
+  }
+
+  /** The value for `key` if it is stored and fresh at `now`; changes nothing (see {@link LruTtlCache.hit}). */
+  freshAt(key: string, now: number): V | undefined {
+    const entry = this.#entries.get(key);
+    return entry !== undefined && entry.expiresAt > now ? entry.value : undefined;
+  }
+
+  /** Counts a hit on `key`, found by {@link LruTtlCache.freshAt}, and marks it most recently used. */
+  hit(key: string): void {
+    const entry = this.#entries.get(key);
+    if (entry === undefined) return;
+    this.#entries.delete(key);
+    this.#entries.set(key, entry);
+    this.#hits += 1;
+  }
+
   /** Stores `value` for `ttlMs` (nothing is stored for a TTL of 0 or less). */
   set(key: string, value: V, ttlMs: number): void {
     this.#entries.delete(key);

@@ -46,6 +46,8 @@ export interface VerificationCacheOptions {
 
 export const defaultVerificationTtlMs = 300_000;
 
+const keysByAnswer = new WeakMap<readonly unknown[], Map<AttestationAuthority, Map<string, string>>>();
+
 export class VerificationCache {
   readonly ttlMs: number;
   readonly #cache: LruTtlCache<AuthorityEvidence>;
@@ -59,7 +61,23 @@ export class VerificationCache {
 
   /** The key of a verdict (see the module comment). */
   static keyOf(authority: AttestationAuthority, pinned: string, occurrences: readonly unknown[]): string {
-    return `${authorityFingerprint(authority)}\n${pinned}\n${answerVersion(occurrences)}`;
+    // The same string object for the same answer (a cached answer is one array): it hashes once.
+    let byAuthority = keysByAnswer.get(occurrences);
+    if (byAuthority === undefined) {
+      byAuthority = new Map();
+      keysByAnswer.set(occurrences, byAuthority);
+    }
+    let byPinned = byAuthority.get(authority);
+    if (byPinned === undefined) {
+      byPinned = new Map();
+      byAuthority.set(authority, byPinned);
+    }
+    let key = byPinned.get(pinned);
+    if (key === undefined) {
+      key = `${authorityFingerprint(authority)}\n${pinned}\n${answerVersion(occurrences)}`;
+      byPinned.set(pinned, key);
+    }
+    return key;
   }
 
   /** The cached verdict for these occurrences, or the one `verify` reaches (shared with concurrent callers). */

@@ -25,6 +25,7 @@ import { PodClient } from "../../kube/pod-client.js";
 import { SecretClient } from "../../kube/secret-client.js";
 import { SigningSecrets } from "../../admission/signing-secrets.js";
 import type { Logger, LogLevel } from "../../logging/logger.js";
+import { batchedLines } from "../../logging/batched-lines.js";
 import { createLogger } from "../../logging/logger.js";
 import { parseListenAddress, type ListenAddress } from "../../server/listen-address.js";
 import type { CliIO, Command } from "../command.js";
@@ -220,24 +221,30 @@ export function createWebhookCommand(options: WebhookCommandOptions = {}): Comma
       const tlsKey = required(values.tlsKey, "tls-key", "FILE");
       const listen = values.listen ?? parseListenAddress("0.0.0.0:8443");
       const location = metadataLocation(values, commandLine);
-      const logger = createLogger({ level: values.logLevel ?? "info", write: io.stderr, fields: { component: "admission-webhook" } });
+      // One line per decision: written after the answers, batched (logging/batched-lines), all of them by the end.
+      const lines = batchedLines(io.stderr);
+      const logger = createLogger({ level: values.logLevel ?? "info", write: (line) => lines.write(line), fields: { component: "admission-webhook" } });
 
-      const metadata = await openMetadataSource(location, options.openStore ?? defaultStoreOpener);
       try {
-        const server = await startPolicyWebhook({
-          listen,
-          tlsCert,
-          tlsKey,
-          settings: values,
-          metadata,
-          logger,
-          reviewTimeoutMs: values.metadataTimeout,
-        });
-        await untilAborted(io.signal);
-        logger.info("admission webhook stopping");
-        await server.close();
+        const metadata = await openMetadataSource(location, options.openStore ?? defaultStoreOpener);
+        try {
+          const server = await startPolicyWebhook({
+            listen,
+            tlsCert,
+            tlsKey,
+            settings: values,
+            metadata,
+            logger,
+            reviewTimeoutMs: values.metadataTimeout,
+          });
+          await untilAborted(io.signal);
+          logger.info("admission webhook stopping");
+          await server.close();
+        } finally {
+          await metadata.close();
+        }
       } finally {
-        await metadata.close();
+        lines.close();
       }
       return exitCodes.ok;
     },

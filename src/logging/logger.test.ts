@@ -1,0 +1,56 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { createLogger } from "./logger.js";
+
+function oneLine(log: (logger: ReturnType<typeof createLogger>) => void, fields?: Record<string, unknown>): Record<string, unknown> {
+  const written: string[] = [];
+  log(createLogger({ write: (line) => written.push(line), ...(fields ? { fields } : {}) }));
+  assert.equal(written.length, 1);
+  assert.ok(written[0]!.endsWith("\n"));
+  return JSON.parse(written[0]!) as Record<string, unknown>;
+}
+
+describe("createLogger", () => {
+  it("writes time, level and message first, then the logger's fields, then the call's", () => {
+    const line = oneLine((l) => l.info("hello", { b: 2, a: 1 }), { component: "c" });
+    assert.deepEqual(Object.keys(line), ["time", "level", "msg", "component", "b", "a"]);
+    assert.equal(line["msg"], "hello");
+  });
+
+  it("redacts secret-looking fields at any depth", () => {
+    const line = oneLine((l) => l.info("m", { outer: { list: [{ password: "p" }], apiToken: "t" }, plain: "x" }));
+    assert.deepEqual(line["outer"], { list: [{ password: "[redacted]" }], apiToken: "[redacted]" });
+    assert.equal(line["plain"], "x");
+  });
+
+  it("leaves the caller's fields unchanged when it redacts", () => {
+    const fields = { nested: { secret: "s", kept: 1 } };
+    oneLine((l) => l.info("m", fields));
+    assert.deepEqual(fields, { nested: { secret: "s", kept: 1 } });
+  });
+
+  it("writes an error as its name, message and stack", () => {
+    const line = oneLine((l) => l.error("m", { error: new TypeError("bad") }));
+    const error = line["error"] as Record<string, unknown>;
+    assert.equal(error["name"], "TypeError");
+    assert.equal(error["message"], "bad");
+    assert.match(String(error["stack"]), /bad/);
+  });
+
+  it("writes a class instance as its own enumerable fields", () => {
+    class Point {
+      constructor(readonly x: number) {}
+      toJSON() {
+        return "ignored";
+      }
+    }
+    const line = oneLine((l) => l.info("m", { at: new Point(3) }));
+    assert.deepEqual(line["at"], { x: 3 });
+  });
+
+  it("skips lines below its level", () => {
+    const written: string[] = [];
+    createLogger({ level: "warn", write: (line) => written.push(line) }).info("quiet");
+    assert.deepEqual(written, []);
+  });
+});
