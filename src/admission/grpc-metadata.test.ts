@@ -5,7 +5,6 @@ import * as grpc from "@grpc/grpc-js";
 import { unusedLoopbackUrl } from "../cli/__fixtures__/cli-server.js";
 import { parseServerUrl, transportOf } from "../client/server-url.js";
 import { grpcTargetOf } from "../client/grafeas-grpc-client.js";
-import { ScribaError } from "../errors.js";
 import { ListNoteOccurrencesRequestSchema } from "../gen/grafeas/v1/grafeas_pb.js";
 import { silentLogger } from "../logging/logger.js";
 import { createServices, type RunningScribaServer, startScribaServer } from "../server/scriba-server.js";
@@ -15,6 +14,7 @@ import { MetadataWorld, ecKeyPair, images } from "./__fixtures__/admission-world
 import { type GrpcStandIn, startGrpcStandIn } from "./__fixtures__/grafeas-grpc-stand-in.js";
 import { grpcMetadata, type GrpcMetadataOptions } from "./grpc-metadata.js";
 import type { MetadataSource } from "./metadata-source.js";
+import { scribaRejection as rejection } from "../../test/support/scriba-rejection.js";
 
 const qaNote = "projects/image-signing/notes/qa";
 const qaKey = ecKeyPair();
@@ -51,16 +51,6 @@ after(async () => {
   // Closes the shared store too.
   await scriba.close();
 });
-
-async function rejection(promise: Promise<unknown>): Promise<ScribaError> {
-  try {
-    await promise;
-  } catch (error) {
-    assert.ok(error instanceof ScribaError, String(error));
-    return error;
-  }
-  assert.fail("expected a rejection");
-}
 
 describe("gRPC server URLs", () => {
   test("grpc:// and grpcs:// choose gRPC, http:// and https:// REST", () => {

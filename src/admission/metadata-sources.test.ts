@@ -1,6 +1,5 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { ScribaError } from "../errors.js";
 import { MetadataWorld, ecKeyPair, images, pod, podInput, policySet, authorityYaml, gapYaml } from "./__fixtures__/admission-world.js";
 import { startRestStandIn } from "./__fixtures__/grafeas-rest-stand-in.js";
 import type { RestStandIn } from "./__fixtures__/grafeas-rest-stand-in.js";
@@ -16,6 +15,7 @@ import { parseImageReference } from "../image/image-reference.js";
 import { silentLogger } from "../logging/logger.js";
 import type { RunningScribaServer } from "../server/scriba-server.js";
 import { startScribaServer } from "../server/scriba-server.js";
+import { scribaRejection as rejection } from "../../test/support/scriba-rejection.js";
 
 const qaNote = "projects/image-signing/notes/qa";
 const qaKey = ecKeyPair();
@@ -51,16 +51,6 @@ after(async () => {
   // Closes the shared store too.
   await scriba.close();
 });
-
-async function rejection(promise: Promise<unknown>): Promise<ScribaError> {
-  try {
-    await promise;
-  } catch (error) {
-    assert.ok(error instanceof ScribaError, String(error));
-    return error;
-  }
-  assert.fail("expected a rejection");
-}
 
 describe("resource URI spellings", () => {
   test("a short Docker Hub name is asked for in its normalised and written forms, with and without https://", () => {

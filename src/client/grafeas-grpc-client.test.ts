@@ -1,13 +1,13 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { create } from "@bufbuild/protobuf";
-import { ScribaError } from "../errors.js";
 import { NoteSchema, OccurrenceSchema } from "../gen/grafeas/v1/grafeas_pb.js";
 import { silentLogger } from "../logging/logger.js";
 import { type RunningScribaServer, startScribaServer } from "../server/scriba-server.js";
 import { createMemoryStore } from "../store/memory-store.js";
 import { GrafeasGrpcClient } from "./grafeas-grpc-client.js";
 import { ServerReplyError } from "./server-reply-error.js";
+import { scribaRejection as rejection } from "../../test/support/scriba-rejection.js";
 
 const resourceUri = "https://gcr.io/p/app@sha256:1111111111111111111111111111111111111111111111111111111111111111";
 
@@ -35,16 +35,6 @@ after(async () => {
   client.close();
   await server.close();
 });
-
-async function rejection(promise: Promise<unknown>): Promise<ScribaError> {
-  try {
-    await promise;
-  } catch (error) {
-    assert.ok(error instanceof ScribaError, String(error));
-    return error;
-  }
-  assert.fail("expected a rejection");
-}
 
 describe("GrafeasGrpcClient against scriba serve", () => {
   test("replies are the generated messages, with the server's names", async () => {
