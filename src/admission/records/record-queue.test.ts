@@ -13,18 +13,33 @@ describe("the record queue", () => {
   test("enqueueing returns at once even while every writer hangs", async () => {
     const queue = new RecordQueue({ concurrency: 1, timeoutMs: 20 });
     for (let i = 0; i < 5; i++) assert.equal(queue.enqueue(task(never)), true);
+    await new Promise((resolve) => setImmediate(resolve));
     assert.equal(queue.stats().inFlight, 1);
     assert.equal(queue.depth, 4);
     await queue.idle();
     assert.equal(queue.stats().droppedWriteFailed, 5);
   });
 
+  test("no write starts before the turn that enqueued it has finished", async () => {
+    const queue = new RecordQueue({ concurrency: 4, timeoutMs: 20 });
+    let started = 0;
+    queue.enqueue({ type: "audit", description: "audit record", write: () => ((started += 1), Promise.resolve()) });
+    await Promise.resolve();
+    assert.equal(started, 0, "the write waits for the current turn, microtasks included");
+    assert.equal(queue.depth, 1);
+    await queue.idle();
+    assert.equal(started, 1);
+    assert.equal(queue.stats().written, 1);
+  });
+
   test("a full queue drops new records, counts them and logs the drop", async () => {
     const metrics = createAdmissionMetrics();
     const lines: string[] = [];
     const queue = new RecordQueue({ capacity: 2, concurrency: 1, timeoutMs: 20, metrics, logger: createLogger({ write: (l) => lines.push(l) }) });
-    const accepted = [1, 2, 3, 4, 5].map(() => queue.enqueue(task(never, "deployment")));
-    assert.deepEqual(accepted, [true, true, true, false, false]);
+    assert.equal(queue.enqueue(task(never, "deployment")), true);
+    await new Promise((resolve) => setImmediate(resolve)); // the first one is now being written
+    const accepted = [2, 3, 4, 5].map(() => queue.enqueue(task(never, "deployment")));
+    assert.deepEqual(accepted, [true, true, false, false]);
     assert.equal(metrics.records.get({ type: "deployment", result: "dropped-queue-full" }), 2);
     assert.equal(metrics.recordQueueDepth.get(), 2);
     assert.equal(lines.length, 1, "one line, then quiet until the log interval passes");

@@ -7,6 +7,9 @@
  *
  * - {@link RecordQueue.enqueue} only appends to an in-memory queue and
  *   returns at once; the admission response does not wait for any write.
+ *   Writes start on a later turn of the event loop (`setImmediate`), so that
+ *   building and sending a record's request never runs between a decision
+ *   and its answer.
  * - The queue is bounded (`capacity`, default 10 000 records). When it is
  *   full — the metadata server is down or slower than the admissions — new
  *   records are **dropped**, counted in
@@ -64,6 +67,7 @@ export class RecordQueue {
   readonly #logIntervalMs: number;
   readonly #idleWaiters: (() => void)[] = [];
   #inFlight = 0;
+  #pumpScheduled = false;
   #written = 0;
   #droppedQueueFull = 0;
   #droppedWriteFailed = 0;
@@ -90,7 +94,7 @@ export class RecordQueue {
     }
     this.#tasks.push(task);
     this.#updateDepth();
-    this.#pump();
+    this.#schedulePump();
     return true;
   }
 
@@ -127,6 +131,15 @@ export class RecordQueue {
       droppedQueueFull: this.#droppedQueueFull,
       droppedWriteFailed: this.#droppedWriteFailed,
     };
+  }
+
+  #schedulePump(): void {
+    if (this.#pumpScheduled) return;
+    this.#pumpScheduled = true;
+    setImmediate(() => {
+      this.#pumpScheduled = false;
+      this.#pump();
+    });
   }
 
   #pump(): void {
