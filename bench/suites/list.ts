@@ -19,29 +19,16 @@
  */
 import { statSync } from "node:fs";
 import { join } from "node:path";
-import { alternate, makeFigure, type FigureDefinition } from "../lib/figures.js";
-import {
-  checkListed,
-  growthPlan,
-  listPageSizes as pageSizes,
-  listRequest,
-  occurrencesPerImage,
-  sampleResources,
-  sizeLabel as label,
-} from "../lib/list-workload.js";
-import type { HttpLoadSpec } from "../lib/load-spec.js";
-import { measureServer } from "../lib/load-runner.js";
-import { expectHttpOk } from "../lib/probe.js";
+import { measureListFigures } from "../lib/list-figures.js";
+import { growthPlan, sizeLabel as label } from "../lib/list-workload.js";
 import { startScribaServe } from "../lib/servers.js";
 import { createSeededStoreFile, seedOccurrenceRows } from "../lib/sqlite-seed.js";
 import type { Suite, SuiteContext } from "../lib/suite.js";
-import { measureTask } from "../lib/task-loop.js";
 import { benchProject } from "../lib/workload.js";
 
 const targetSize = 1_000_000;
 
 async function measureSize(context: SuiteContext, dbPath: string, size: number): Promise<void> {
-  const images = Math.ceil(size / occurrencesPerImage);
   const profileName = `list.${label(size).toLowerCase()}`;
   const ours = await startScribaServe({
     name: "scriba",
@@ -50,37 +37,20 @@ async function measureSize(context: SuiteContext, dbPath: string, size: number):
     nodeArgs: context.profileArgs(profileName),
   });
   try {
-    const uris = sampleResources(images, size);
-    for (const pageSize of pageSizes) {
-      const requests = uris.map((uri) => listRequest(uri, pageSize));
-      checkListed(await expectHttpOk("scriba", ours.url, requests[0]!), uris[0]!);
-      const definition: FigureDefinition = {
-        id: `list.${label(size).toLowerCase()}.page${pageSize}`,
-        suite: "list",
-        issue: 2,
-        title: `ListOccurrences by resource, ${label(size)} stored, pageSize ${pageSize}`,
-        unit: "req/s",
-        metric: "latency",
-        oursLabel: "scriba serve (REST, SQLite)",
-        baselineLabel: "raw better-sqlite3 query",
-        target: size >= targetSize ? { kind: "max-p99-ms", value: 5 } : undefined,
-        setup: `first page of resourceUri="…" over ${uris.length} random images of ${images} (about ${occurrencesPerImage} occurrences each), one request at a time`,
-      };
-      context.log(`  ${definition.id}: ${definition.title} (${definition.setup})`);
-      const spec: HttpLoadSpec = { protocol: "http", url: ours.url, connections: 1, requests, order: "cycle", ...context.timing };
-      const rounds = await alternate(
-        context.options.rounds,
-        () =>
-          measureTask(
-            { task: "sqlite-list", params: { path: dbPath, project: benchProject, resourceUris: uris, pageSize }, ...context.timing },
-            context.cpus.serverCpus,
-            context.workDir,
-          ),
-        () => measureServer(ours.pid, spec, context.load),
-        context.log,
-      );
-      context.figure(makeFigure(definition, rounds));
-    }
+    await measureListFigures(context, ours, size, {
+      idPrefix: "list",
+      suite: "list",
+      issue: 2,
+      titleSuffix: "",
+      oursLabel: "scriba serve (REST, SQLite)",
+      baselineLabel: "raw better-sqlite3 query",
+      targetP99Ms: 5,
+      targetSize,
+      baselineTask: (resourceUris, pageSize) => ({
+        task: "sqlite-list",
+        params: { path: dbPath, project: benchProject, resourceUris, pageSize },
+      }),
+    });
   } finally {
     await ours.stop();
   }

@@ -27,7 +27,8 @@
 import { fromBinary } from "@bufbuild/protobuf";
 import { BatchCreateOccurrencesResponseSchema } from "../../src/gen/grafeas/v1/grafeas_pb.js";
 import { alternate, makeFigure, type FigureDefinition } from "../lib/figures.js";
-import { checkListed, growthPlan, listPageSizes, listRequest, occurrencesPerImage, sampleResources, sizeLabel } from "../lib/list-workload.js";
+import { measureListFigures } from "../lib/list-figures.js";
+import { growthPlan, sizeLabel } from "../lib/list-workload.js";
 import type { HttpLoadSpec } from "../lib/load-spec.js";
 import { measureServer, type LoadRunContext } from "../lib/load-runner.js";
 import { createScratchDatabase, scratchDatabaseName, serverVersion } from "../lib/pg-database.js";
@@ -93,41 +94,24 @@ async function ingestFigure(context: SuiteContext, url: string): Promise<void> {
 }
 
 async function listFigures(context: SuiteContext, url: string, size: number): Promise<void> {
-  const images = Math.ceil(size / occurrencesPerImage);
   const profileName = `pg.list.${sizeLabel(size).toLowerCase()}`;
   const ours = await startOnPostgres(context, url, "list", "scriba (PostgreSQL)", context.cpus.serverCpus, profileName);
   try {
-    const uris = sampleResources(images, size);
-    for (const pageSize of listPageSizes) {
-      const requests = uris.map((uri) => listRequest(uri, pageSize));
-      checkListed(await expectHttpOk("scriba", ours.url, requests[0]!), uris[0]!);
-      const definition: FigureDefinition = {
-        id: `pg.list.${sizeLabel(size).toLowerCase()}.page${pageSize}`,
-        suite: "pg",
-        issue: 3,
-        title: `ListOccurrences by resource on PostgreSQL, ${sizeLabel(size)} stored, pageSize ${pageSize}`,
-        unit: "req/s",
-        metric: "latency",
-        oursLabel: "scriba serve (REST, PostgreSQL)",
-        baselineLabel: "raw pg query",
-        target: size >= listTargetSize ? { kind: "max-p99-ms", value: 10 } : undefined,
-        setup: `first page of resourceUri="…" over ${uris.length} random images of ${images} (about ${occurrencesPerImage} occurrences each), one request at a time`,
-      };
-      context.log(`  ${definition.id}: ${definition.title} (${definition.setup})`);
-      const spec: HttpLoadSpec = { protocol: "http", url: ours.url, connections: 1, requests, order: "cycle", ...context.timing };
-      const rounds = await alternate(
-        context.options.rounds,
-        () =>
-          measureTask(
-            { task: "pg-list", params: { url, schema: "list", project: benchProject, resourceUris: uris, pageSize }, ...context.timing },
-            context.cpus.serverCpus,
-            context.workDir,
-          ),
-        () => measureServer(ours.pid, spec, context.load),
-        context.log,
-      );
-      context.figure(makeFigure(definition, rounds, [postgresPlacement(context.cpus)]));
-    }
+    await measureListFigures(context, ours, size, {
+      idPrefix: "pg.list",
+      suite: "pg",
+      issue: 3,
+      titleSuffix: " on PostgreSQL",
+      oursLabel: "scriba serve (REST, PostgreSQL)",
+      baselineLabel: "raw pg query",
+      targetP99Ms: 10,
+      targetSize: listTargetSize,
+      baselineTask: (resourceUris, pageSize) => ({
+        task: "pg-list",
+        params: { url, schema: "list", project: benchProject, resourceUris, pageSize },
+      }),
+      notes: [postgresPlacement(context.cpus)],
+    });
   } finally {
     await ours.stop();
   }
