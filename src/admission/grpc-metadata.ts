@@ -15,18 +15,12 @@
  */
 import { GrafeasGrpcClient, type GrafeasGrpcClientOptions } from "../client/grafeas-grpc-client.js";
 import type { MetadataSource } from "./metadata-source.js";
-import { defaultMaxPages } from "./metadata-source.js";
-import { type RemoteMetadataOptions, remoteMetadata, remoteMetadataDefaults } from "./remote-metadata.js";
+import { type RemoteMetadataOptions, remoteClientOptions, remoteMetadata } from "./remote-metadata.js";
 
 export interface GrpcMetadataOptions extends Omit<GrafeasGrpcClientOptions, "signal">, RemoteMetadataOptions {}
 
 /** Defaults here: a 5000 ms deadline per call, 20 pages, 32 MiB per reply, 1000 occurrences per page. */
 export function grpcMetadata(options: GrpcMetadataOptions): MetadataSource & { close(): Promise<void> } {
-  const client = new GrafeasGrpcClient({
-    ...options,
-    timeoutMs: options.timeoutMs ?? remoteMetadataDefaults.timeoutMs,
-    maxPages: options.maxPages ?? defaultMaxPages,
-    maxResponseBytes: options.maxResponseBytes ?? remoteMetadataDefaults.maxResponseBytes,
-  });
+  const client = new GrafeasGrpcClient(remoteClientOptions(options));
   return remoteMetadata(client, options);
 }

@@ -22,7 +22,7 @@
  * a message that says what was asked and which server failed to answer it.
  */
 import { type JsonValue, toJson } from "@bufbuild/protobuf";
-import type { GrafeasMetadataClient, ListAllOptions } from "../client/grafeas-client.js";
+import type { GrafeasClientOptions, GrafeasMetadataClient, ListAllOptions } from "../client/grafeas-client.js";
 import { ServerReplyError } from "../client/server-reply-error.js";
 import { ScribaError } from "../errors.js";
 import { NoteSchema, type Occurrence, OccurrenceSchema } from "../gen/grafeas/v1/grafeas_pb.js";
@@ -30,7 +30,7 @@ import { grafeasRegistry, messageFromJson } from "../grafeas/proto-json.js";
 import { projectName } from "../grafeas/resource-names.js";
 import type { JsonObject } from "../policy/crds/field-reader.js";
 import type { ListCallOptions, MetadataSource, NoteCreation } from "./metadata-source.js";
-import { probeProject } from "./metadata-source.js";
+import { defaultMaxPages, probeProject } from "./metadata-source.js";
 import { resourceUriFilter, vulnerabilityFilter } from "./resource-uris.js";
 
 export interface RemoteMetadataOptions {
@@ -43,6 +43,16 @@ export const remoteMetadataDefaults = {
   timeoutMs: 5000,
   maxResponseBytes: 32 * 1024 * 1024,
 } as const;
+
+/** The client options with the adapters' defaults filled in: 5000 ms per call, 20 pages, 32 MiB per reply. */
+export function remoteClientOptions<T extends GrafeasClientOptions>(options: T): T {
+  return {
+    ...options,
+    timeoutMs: options.timeoutMs ?? remoteMetadataDefaults.timeoutMs,
+    maxPages: options.maxPages ?? defaultMaxPages,
+    maxResponseBytes: options.maxResponseBytes ?? remoteMetadataDefaults.maxResponseBytes,
+  };
+}
 
 const hasCode = (error: unknown, code: ScribaError["code"]): error is ScribaError => error instanceof ScribaError && error.code === code;
 

@@ -17,18 +17,12 @@
  */
 import { GrafeasRestClient, type GrafeasRestClientOptions } from "../client/grafeas-rest-client.js";
 import type { MetadataSource } from "./metadata-source.js";
-import { defaultMaxPages } from "./metadata-source.js";
-import { type RemoteMetadataOptions, remoteMetadata, remoteMetadataDefaults } from "./remote-metadata.js";
+import { type RemoteMetadataOptions, remoteClientOptions, remoteMetadata } from "./remote-metadata.js";
 
 export interface RestMetadataOptions extends Omit<GrafeasRestClientOptions, "signal">, RemoteMetadataOptions {}
 
 /** Defaults here: 5000 ms per call, 20 pages, 32 MiB per reply, 1000 occurrences per page. */
 export function restMetadata(options: RestMetadataOptions): MetadataSource & { close(): Promise<void> } {
-  const client = new GrafeasRestClient({
-    ...options,
-    timeoutMs: options.timeoutMs ?? remoteMetadataDefaults.timeoutMs,
-    maxPages: options.maxPages ?? defaultMaxPages,
-    maxResponseBytes: options.maxResponseBytes ?? remoteMetadataDefaults.maxResponseBytes,
-  });
+  const client = new GrafeasRestClient(remoteClientOptions(options));
   return remoteMetadata(client, options);
 }

@@ -22,6 +22,30 @@ export interface ClientCertificate {
   readonly key: string;
 }
 
+/** How either client is set up; the URL scheme says which transport it is for. */
+export interface GrafeasClientOptions {
+  /** REST: `http(s)://host:port`, optionally with a path prefix; gRPC: `grpc://host:port` or `grpcs://host:port`. */
+  readonly baseUrl: string | URL;
+  /** Sent as `Authorization: Bearer …`, for servers behind an authenticating proxy. */
+  readonly bearerToken?: string | undefined;
+  /** PEM CA certificate(s) trusted for an https or grpcs server instead of the system's (`--server-ca`). */
+  readonly ca?: string | undefined;
+  /** Presented to a server that requires client certificates (`--client-cert`, `--client-key`). */
+  readonly clientCertificate?: ClientCertificate | undefined;
+  /** Per call (REST: the HTTP request, reply included; gRPC: the deadline); default {@link defaultTimeoutMs}. */
+  readonly timeoutMs?: number | undefined;
+  /** The most pages a `listAll…` call follows; default {@link defaultMaxPages}. */
+  readonly maxPages?: number | undefined;
+  /** The largest reply read; default {@link defaultMaxResponseBytes}. */
+  readonly maxResponseBytes?: number | undefined;
+  /** Cancels every call of the client when it fires (e.g. on SIGINT). */
+  readonly signal?: AbortSignal | undefined;
+}
+
+export const defaultTimeoutMs = 10_000;
+export const defaultMaxPages = 100;
+export const defaultMaxResponseBytes = 64 * 1024 * 1024;
+
 export interface CallOptions {
   /** Cancels this call (CANCELLED). */
   readonly signal?: AbortSignal | undefined;

@@ -41,7 +41,7 @@ import { ScribaError, errorCodeFromGrpc } from "../errors.js";
 import { Grafeas, type Note, type Occurrence } from "../gen/grafeas/v1/grafeas_pb.js";
 import {
   type CallOptions,
-  type ClientCertificate,
+  type GrafeasClientOptions,
   type GrafeasMetadataClient,
   type ListAllOptions,
   type ListOptions,
@@ -49,32 +49,14 @@ import {
   type UpdateOptions,
   checkPageSize,
   readAllPages,
+  defaultMaxPages,
+  defaultMaxResponseBytes,
+  defaultTimeoutMs,
 } from "./grafeas-client.js";
 import { ServerReplyError } from "./server-reply-error.js";
 import { parseServerUrl } from "./server-url.js";
 
-export interface GrafeasGrpcClientOptions {
-  /** `grpc://host:port` (plaintext) or `grpcs://host:port` (TLS). */
-  readonly baseUrl: string | URL;
-  /** Sent as `authorization: Bearer …` metadata, for servers behind an authenticating proxy. */
-  readonly bearerToken?: string | undefined;
-  /** PEM CA certificate(s) trusted for a grpcs server instead of the system's (`--server-ca`). */
-  readonly ca?: string | undefined;
-  /** Presented to a grpcs server that requires client certificates (`--client-cert`, `--client-key`). */
-  readonly clientCertificate?: ClientCertificate | undefined;
-  /** The deadline of each call; default 10 000 ms. */
-  readonly timeoutMs?: number | undefined;
-  /** The most pages a `listAll…` call follows; default 100. */
-  readonly maxPages?: number | undefined;
-  /** The largest reply message read; default 64 MiB. */
-  readonly maxResponseBytes?: number | undefined;
-  /** Cancels every call of this client when it fires (e.g. on SIGINT). */
-  readonly signal?: AbortSignal | undefined;
-}
-
-export const defaultTimeoutMs = 10_000;
-export const defaultMaxPages = 100;
-export const defaultMaxResponseBytes = 64 * 1024 * 1024;
+export type GrafeasGrpcClientOptions = GrafeasClientOptions;
 
 /** How soon a channel retries a server it lost, at most. */
 const maxReconnectBackoffMs = 5_000;

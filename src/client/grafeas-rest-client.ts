@@ -45,6 +45,7 @@ import { isValidId, parseNoteName, parseOccurrenceName, parseProjectName } from 
 import {
   type CallOptions,
   type ClientCertificate,
+  type GrafeasClientOptions,
   type GrafeasMetadataClient,
   type ListAllOptions,
   type ListOptions,
@@ -52,33 +53,15 @@ import {
   type UpdateOptions,
   checkPageSize,
   readAllPages,
+  defaultMaxPages,
+  defaultMaxResponseBytes,
+  defaultTimeoutMs,
 } from "./grafeas-client.js";
 import { exchange } from "./http-exchange.js";
 import { errorFromReply } from "./rest-error.js";
 import { parseServerUrl } from "./server-url.js";
 
-export interface GrafeasRestClientOptions {
-  /** `http(s)://host:port`, optionally with a path prefix (`https://proxy.example/scriba`). */
-  readonly baseUrl: string | URL;
-  /** Sent as `Authorization: Bearer …`, for servers behind an authenticating proxy. */
-  readonly bearerToken?: string | undefined;
-  /** PEM CA certificate(s) trusted for an https server instead of the system's (`--server-ca`). */
-  readonly ca?: string | undefined;
-  /** Presented to an https server that requires client certificates (`--client-cert`, `--client-key`). */
-  readonly clientCertificate?: ClientCertificate | undefined;
-  /** Per HTTP request, including reading the reply; default 10 000 ms. */
-  readonly timeoutMs?: number | undefined;
-  /** The most pages a `listAll…` call follows; default 100. */
-  readonly maxPages?: number | undefined;
-  /** The largest reply body read; default 64 MiB. */
-  readonly maxResponseBytes?: number | undefined;
-  /** Cancels every call of this client when it fires (e.g. on SIGINT). */
-  readonly signal?: AbortSignal | undefined;
-}
-
-export const defaultTimeoutMs = 10_000;
-export const defaultMaxPages = 100;
-export const defaultMaxResponseBytes = 64 * 1024 * 1024;
+export type GrafeasRestClientOptions = GrafeasClientOptions;
 
 type Query = Record<string, string | number | undefined>;
 
