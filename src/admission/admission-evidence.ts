@@ -24,6 +24,12 @@ export interface MetadataSnapshot {
   readonly attestations: ReadonlyMap<string, FetchResult>;
   /** By pinned image (`registry/path@digest`): the VULNERABILITY occurrences of every configured project. */
   readonly vulnerabilities: ReadonlyMap<string, FetchResult>;
+  /**
+   * When every answer was already in the answer cache: the time the first of
+   * them expires there (milliseconds, on the cache's clock). Absent when any
+   * was fetched now.
+   */
+  readonly storedUntil?: number | undefined;
 }
 
 /**
@@ -80,6 +86,12 @@ export interface AdmissionEvidence {
   readonly attestations: ReadonlyMap<string, AuthorityEvidence>;
   /** By pinned image. */
   readonly vulnerabilities: ReadonlyMap<string, FetchResult>;
+  /**
+   * When every answer and every verdict came from the caches: the time the
+   * first of them expires (milliseconds, on the caches' clock). Absent when
+   * anything was fetched or verified now.
+   */
+  readonly storedUntil?: number | undefined;
 }
 
 export const authorityEvidenceKey = (authority: AttestationAuthority, pinned: string) =>

@@ -1,14 +1,16 @@
 import assert from "node:assert/strict";
-import { request } from "node:http";
+import { createServer, request } from "node:http";
+import type { AddressInfo } from "node:net";
 import { after, before, describe, test } from "node:test";
 import { silentLogger } from "../logging/logger.js";
 import type { RunningScribaServer } from "../server/scriba-server.js";
 import { startScribaServer } from "../server/scriba-server.js";
 import { createMemoryStore } from "../store/memory-store.js";
-import { gapYaml, authorityYaml, ecKeyPair, images, pod, policySet } from "./__fixtures__/admission-world.js";
+import { MetadataWorld, gapYaml, authorityYaml, ecKeyPair, images, pod, policySet } from "./__fixtures__/admission-world.js";
 import { admissionRoute, createAdmissionHandler } from "./admission-handler.js";
 import { admissionWarnings, clip } from "./admission-review.js";
 import { grafeasServiceMetadata } from "./grafeas-service-metadata.js";
+import { decorateMetadataSource } from "./metadata-source.js";
 
 describe("warnings fit what the API server accepts", () => {
   test("a long warning is cut to 256 characters with an ellipsis", () => {
@@ -75,5 +77,51 @@ describe("the webhook mounted as a route of scriba serve", () => {
   test("other paths still reach the Grafeas API", async () => {
     const reply = await post("/v1/projects/p/notes?noteId=qa", { attestation: { hint: { humanReadableName: "qa" } } });
     assert.equal(reply.status, 200);
+  });
+});
+
+describe("a review whose client goes away", () => {
+  test("is cancelled: the metadata call it waits on is aborted", { timeout: 10_000 }, async () => {
+    const world = new MetadataWorld();
+    let aborted: () => void = () => {};
+    const abortedCall = new Promise<void>((resolve) => (aborted = resolve));
+    let called: () => void = () => {};
+    const calledOnce = new Promise<void>((resolve) => (called = resolve));
+    const stalling = decorateMetadataSource(world.source, {
+      noteOccurrences: (_note, _uris, options) =>
+        new Promise((_, reject) => {
+          called();
+          options?.signal?.addEventListener("abort", () => {
+            aborted();
+            reject(new Error("aborted"));
+          });
+        }),
+    });
+    const key = ecKeyPair();
+    const handler = createAdmissionHandler({
+      policies: policySet(authorityYaml("qa", "prod", "projects/p/notes/qa", [{ pkix: key }]), gapYaml("require-qa", "prod", ["qa"])),
+      metadata: stalling,
+    });
+    const server = createServer(handler);
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const req = request({ host: "127.0.0.1", port, path: "/validate?timeout=10s", method: "POST", headers: { "content-type": "application/json" } });
+      req.on("error", () => undefined);
+      req.end(
+        JSON.stringify({
+          apiVersion: "admission.k8s.io/v1",
+          kind: "AdmissionReview",
+          request: { uid: "u-1", kind: { group: "", version: "v1", kind: "Pod" }, namespace: "prod", operation: "CREATE", object: pod("p", "prod", [{ image: images.payment }]) },
+        }),
+      );
+      await calledOnce;
+      req.destroy();
+      await abortedCall;
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+      await world.close();
+    }
   });
 });

@@ -116,9 +116,41 @@ function readBody(request: IncomingMessage, limit: number): Promise<Buffer> {
 }
 
 /** The API server's `?timeout=10s`, in milliseconds. */
-function apiServerTimeoutMs(url: URL): number | undefined {
-  const match = /^(\d{1,3})s$/.exec(url.searchParams.get("timeout") ?? "");
+function apiServerTimeoutMs(query: string): number | undefined {
+  const match = /(?:^|&)timeout=(\d{1,3})s(?:&|$)/.exec(query);
   return match === null ? undefined : Number(match[1]) * 1000;
+}
+
+/** A request target's path and query (`/validate`, `timeout=10s`). */
+function splitTarget(target: string): { path: string; query: string } {
+  if (!target.startsWith("/")) {
+    // An absolute-form target (the API server sends origin-form ones).
+    const url = URL.canParse(target) ? new URL(target) : undefined;
+    return { path: url?.pathname ?? target, query: url?.search.slice(1) ?? "" };
+  }
+  const at = target.indexOf("?");
+  return at < 0 ? { path: target, query: "" } : { path: target.slice(0, at), query: target.slice(at + 1) };
+}
+
+/**
+ * The abort signal of one review, made on first use: a review answered from
+ * the caches never waits, so it never needs to hear that the client left,
+ * and most reviews then cost no AbortController and no listener.
+ */
+function clientGoneSignal(request: IncomingMessage, response: ServerResponse): () => AbortSignal {
+  let controller: AbortController | undefined;
+  return () => {
+    if (controller === undefined) {
+      const made = new AbortController();
+      const gone = () => {
+        if (!response.writableFinished) made.abort();
+      };
+      if (request.socket.destroyed) gone();
+      else response.on("close", gone);
+      controller = made;
+    }
+    return controller.signal;
+  };
 }
 
 async function parseReview(request: IncomingMessage, limit: number): Promise<AdmissionReviewRequest> {
@@ -148,11 +180,7 @@ export function createAdmissionHandler(options: AdmissionHandlerOptions): Admiss
   const limit = options.maxBodyBytes ?? defaultMaxBodyBytes;
   const configuredTimeout = options.reviewTimeoutMs ?? defaultReviewTimeoutMs;
 
-  async function validate(request: IncomingMessage, response: ServerResponse, url: URL): Promise<void> {
-    const cancelled = new AbortController();
-    response.on("close", () => {
-      if (!response.writableFinished) cancelled.abort();
-    });
+  async function validate(request: IncomingMessage, response: ServerResponse, query: string): Promise<void> {
     let review: AdmissionReviewRequest;
     try {
       review = await parseReview(request, limit);
@@ -164,10 +192,15 @@ export function createAdmissionHandler(options: AdmissionHandlerOptions): Admiss
       if (error.status === 413) response.once("finish", () => request.destroy());
       return;
     }
-    const apiTimeout = apiServerTimeoutMs(url);
-    const timeoutMs = reviewBudgetMs(configuredTimeout, apiTimeout);
+    const timeoutMs = reviewBudgetMs(configuredTimeout, apiServerTimeoutMs(query));
+    const signal = clientGoneSignal(request, response);
     try {
-      const outcome = await reviewer.review(review.input, { timeoutMs, signal: cancelled.signal });
+      const outcome = await reviewer.review(review.input, {
+        timeoutMs,
+        get signal() {
+          return signal();
+        },
+      });
       sendJson(response, 200, admissionResponse(review, outcome));
     } catch (error) {
       options.metrics?.decisions.inc({ decision: "error" });
@@ -197,19 +230,19 @@ export function createAdmissionHandler(options: AdmissionHandlerOptions): Admiss
     response.end(text);
   }
 
+  const probes: ReadonlyMap<string, (response: ServerResponse) => void> = new Map([
+    ["/healthz", (r: ServerResponse) => sendJson(r, 200, { status: "ok" })],
+    ["/readyz", readyz],
+    ["/metrics", metricsText],
+  ]);
+
   return (request, response) => {
-    const url = new URL(request.url ?? "/", "https://webhook.invalid");
-    const path = url.pathname;
+    const { path, query } = splitTarget(request.url ?? "/");
     const done = (error: unknown) => {
       logger.error("admission handler failed", { error });
       sendProblem(response, new HttpProblem(500, "INTERNAL", "internal error"));
     };
-    const probes: Record<string, (response: ServerResponse) => void> = {
-      "/healthz": (r) => sendJson(r, 200, { status: "ok" }),
-      "/readyz": readyz,
-      "/metrics": metricsText,
-    };
-    const probe = probes[path];
+    const probe = probes.get(path);
     if (probe !== undefined) {
       if (request.method === "GET" || request.method === "HEAD") probe(response);
       else sendProblem(response, new HttpProblem(405, "INVALID_ARGUMENT", `use GET ${path}`), { allow: "GET, HEAD" });
@@ -220,7 +253,7 @@ export function createAdmissionHandler(options: AdmissionHandlerOptions): Admiss
         sendProblem(response, new HttpProblem(405, "INVALID_ARGUMENT", `use POST ${path} with an AdmissionReview`), { allow: "POST" });
         return;
       }
-      validate(request, response, url).catch(done);
+      validate(request, response, query).catch(done);
       return;
     }
     sendProblem(response, new HttpProblem(404, "NOT_FOUND", `no such path ${JSON.stringify(path.slice(0, 200))}; the webhook serves POST /validate`));

@@ -50,15 +50,12 @@ export function metadataOf(object: unknown): Json | undefined {
   return isObject(metadata) ? metadata : undefined;
 }
 
-/** The string values of `metadata.annotations` or `metadata.labels`. */
-export function stringMap(metadata: Json | undefined, field: "annotations" | "labels"): ReadonlyMap<string, string> {
+/** The string value under `key` in `metadata.annotations` or `metadata.labels`, if there is one. */
+export function metadataString(metadata: Json | undefined, field: "annotations" | "labels", key: string): string | undefined {
   const map = metadata?.[field];
-  const out = new Map<string, string>();
-  if (!isObject(map)) return out;
-  for (const [key, value] of Object.entries(map)) {
-    if (typeof value === "string") out.set(key, value);
-  }
-  return out;
+  if (!isObject(map) || !Object.hasOwn(map, key)) return undefined;
+  const value = map[key];
+  return typeof value === "string" ? value : undefined;
 }
 
 /** The object at a dotted path (`spec.template`), when every step is an object. */

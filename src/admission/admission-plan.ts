@@ -32,13 +32,12 @@ import type { NamespacePolicyView, PolicySet } from "../policy/policy-set.js";
 import { policiesForNamespace } from "../policy/policy-set.js";
 import { precheckImageSecurityPolicy } from "../policy/vulnerability-rules.js";
 import type { WorkloadImage } from "../policy/workload-images.js";
-import { extractWorkloadImages, splitUpdateImages } from "../policy/workload-images.js";
-import { ScribaError } from "../errors.js";
+import { splitUpdateImages } from "../policy/workload-images.js";
 import { attestationQueryKey, authorityEvidenceKey } from "./admission-evidence.js";
 import type { AdmissionInput } from "./admission-input.js";
-import { namespaceOf, objectReferenceOf } from "./admission-input.js";
+import type { AdmissionSubject } from "./admission-subject.js";
+import { admissionSubject } from "./admission-subject.js";
 import type { Breakglass } from "./breakglass.js";
-import { findBreakglass } from "./breakglass.js";
 import { decidingGaps } from "./gap-modes.js";
 import { resourceUriCandidates } from "./resource-uris.js";
 
@@ -97,8 +96,6 @@ export interface AdmissionPlan {
   readonly authorityChecks: readonly AuthorityCheck[];
 }
 
-const reviewedOperations = new Set(["CREATE", "UPDATE"]);
-
 interface ImageReading {
   readonly read: PinnedImage;
   readonly pinned: string | undefined;
@@ -126,10 +123,10 @@ function readImage(image: string): ImageReading {
   return reading;
 }
 
-function notReviewed(input: AdmissionInput, view: NamespacePolicyView): AdmissionPlan {
+function notReviewed(subject: AdmissionSubject, view: NamespacePolicyView): AdmissionPlan {
   return {
     reviewed: false,
-    object: objectReferenceOf(input),
+    object: subject.object,
     namespace: view.namespace,
     view,
     images: [],
@@ -140,27 +137,6 @@ function notReviewed(input: AdmissionInput, view: NamespacePolicyView): Admissio
     vulnerabilityQueries: [],
     authorityChecks: [],
   };
-}
-
-/** The images of the object, or the reason it cannot be read. */
-function readImages(input: AdmissionInput): { images: readonly WorkloadImage[]; podSpecPath: string; warnings: readonly string[] } | { malformed: string } | undefined {
-  try {
-    const extracted = extractWorkloadImages({ kind: input.kind, subResource: input.subResource, object: input.object });
-    return extracted === undefined ? undefined : { images: extracted.images, podSpecPath: extracted.podSpecPath, warnings: extracted.warnings };
-  } catch (error) {
-    if (error instanceof ScribaError && error.code === "INVALID_ARGUMENT") return { malformed: error.message };
-    throw error;
-  }
-}
-
-/** The images an UPDATE's old object had; an unreadable old object had none (so everything is judged). */
-function previousImages(input: AdmissionInput): readonly WorkloadImage[] {
-  if (input.oldObject === undefined || input.oldObject === null) return [];
-  try {
-    return extractWorkloadImages({ kind: input.kind, subResource: input.subResource, object: input.oldObject })?.images ?? [];
-  } catch {
-    return [];
-  }
 }
 
 /**
@@ -188,13 +164,17 @@ function viewOf(policies: PolicySet, namespace: string): NamespacePolicyView {
 
 /** Computes what a review needs. Pure: the same input and policies give the same plan. */
 export function planAdmission(input: AdmissionInput, policies: PolicySet): AdmissionPlan {
-  const view = viewOf(policies, namespaceOf(input));
-  if (!reviewedOperations.has(input.operation)) return notReviewed(input, view);
-  const read = readImages(input);
-  if (read === undefined) return notReviewed(input, view);
+  return planSubject(admissionSubject(input), policies);
+}
 
-  const base = { ...notReviewed(input, view), reviewed: true };
-  const breakglass = findBreakglass(input, "podSpecPath" in read ? read.podSpecPath : undefined);
+/** Computes what a review of `subject` needs (./admission-subject.ts). Pure. */
+export function planSubject(subject: AdmissionSubject, policies: PolicySet): AdmissionPlan {
+  const view = viewOf(policies, subject.namespace);
+  const read = subject.read;
+  if (read === undefined) return notReviewed(subject, view);
+
+  const base = { ...notReviewed(subject, view), reviewed: true };
+  const breakglass = subject.breakglass;
   if (view.exempt) {
     const images = "images" in read ? read.images : [];
     return {
@@ -208,7 +188,7 @@ export function planAdmission(input: AdmissionInput, policies: PolicySet): Admis
   }
 
   const unchanged = new Set<WorkloadImage>(
-    input.operation === "UPDATE" ? splitUpdateImages(read.images, previousImages(input)).unchanged : [],
+    subject.operation === "UPDATE" ? splitUpdateImages(read.images, subject.previousImages).unchanged : [],
   );
   const gaps = decidingGaps(view);
   const images: PlannedImage[] = [];

@@ -144,6 +144,8 @@ export function clip(text: string, max: number): string {
   // Control characters (newlines above all) would break the Warning header the API server writes.
   // eslint-disable-next-line no-control-regex
   const line = text.replace(/[\u0000-\u001f\u007f]+/g, " ").trim();
+  // No more UTF-16 units than `max` means no more code points either: nothing to cut, no need to count.
+  if (line.length <= max) return line;
   const chars = Array.from(line);
   return chars.length <= max ? line : `${chars.slice(0, max - 1).join("")}…`;
 }

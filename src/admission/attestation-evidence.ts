@@ -34,7 +34,7 @@ import type { AdmissionEvidence, AuthorityEvidence, MetadataSnapshot } from "./a
 import { attestationQueryKey, authorityEvidenceKey } from "./admission-evidence.js";
 import type { AdmissionPlan, AuthorityCheck } from "./admission-plan.js";
 import type { AuthorityKeyring } from "./authority-keys.js";
-import type { VerificationCache } from "./cache/verification-cache.js";
+import type { VerdictQuestion, VerificationCache } from "./cache/verification-cache.js";
 import { pinnedImageOfResourceUri } from "./resource-uris.js";
 
 export interface VerifyEvidenceOptions {
@@ -138,6 +138,24 @@ async function verifyOccurrences(
   return { status: "unverified", failures: failures.slice(0, max), moreFailures: Math.max(0, failures.length - max) };
 }
 
+/** The evidence from stored answers and stored verdicts alone, when the cache holds every verdict the plan needs. */
+function storedEvidence(plan: AdmissionPlan, snapshot: MetadataSnapshot, cache: VerificationCache | undefined): AdmissionEvidence | undefined {
+  if (snapshot.storedUntil === undefined) return undefined;
+  if (plan.authorityChecks.length === 0) return { attestations: new Map(), vulnerabilities: snapshot.vulnerabilities, storedUntil: snapshot.storedUntil };
+  if (cache === undefined) return undefined;
+  const questions: VerdictQuestion[] = [];
+  for (const { authority, pinned } of plan.authorityChecks) {
+    const fetched = snapshot.attestations.get(attestationQueryKey(authority.noteReference, pinned));
+    if (fetched === undefined || !fetched.ok) return undefined;
+    questions.push({ authority, pinned, occurrences: fetched.occurrences });
+  }
+  const stored = cache.storedVerdicts(questions);
+  if (stored === undefined) return undefined;
+  const attestations = new Map<string, AuthorityEvidence>();
+  plan.authorityChecks.forEach((check, i) => attestations.set(authorityEvidenceKey(check.authority, check.pinned), stored.verdicts[i]!));
+  return { attestations, vulnerabilities: snapshot.vulnerabilities, storedUntil: Math.min(snapshot.storedUntil, stored.expiresAt) };
+}
+
 /** Verifies every authority and image pair of the plan against the fetched occurrences. */
 export async function verifyEvidence(
   plan: AdmissionPlan,
@@ -145,6 +163,8 @@ export async function verifyEvidence(
   keyring: AuthorityKeyring,
   options: VerifyEvidenceOptions,
 ): Promise<AdmissionEvidence> {
+  const stored = storedEvidence(plan, snapshot, options.cache);
+  if (stored !== undefined) return stored;
   const entries = await Promise.all(
     plan.authorityChecks.map(
       async (check) => [authorityEvidenceKey(check.authority, check.pinned), await verifyCheck(check, snapshot, keyring, options)] as const,

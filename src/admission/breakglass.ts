@@ -23,7 +23,7 @@
  * relied on its owner check for the Pods; Scriba reviews Pods on their own.)
  */
 import type { AdmissionInput } from "./admission-input.js";
-import { metadataOf, objectAt, stringMap } from "./admission-input.js";
+import { metadataOf, metadataString, objectAt } from "./admission-input.js";
 
 export const kritisBreakglassAnnotation = "kritis.grafeas.io/breakglass";
 export const binauthzBreakglassKeys = ["image-policy.k8s.io/break-glass", "alpha.image-policy.k8s.io/break-glass"] as const;
@@ -35,15 +35,14 @@ export interface Breakglass {
 }
 
 function markerIn(metadata: Record<string, unknown> | undefined, at: string): string | undefined {
-  const annotations = stringMap(metadata, "annotations");
-  const labels = stringMap(metadata, "labels");
-  const kritis = annotations.get(kritisBreakglassAnnotation);
+  if (metadata === undefined) return undefined;
+  const kritis = metadataString(metadata, "annotations", kritisBreakglassAnnotation);
   if (kritis !== undefined && kritis.trim().toLowerCase() !== "false") {
     return `${at}.annotations[${JSON.stringify(kritisBreakglassAnnotation)}]`;
   }
   for (const key of binauthzBreakglassKeys) {
-    for (const [field, map] of [["annotations", annotations], ["labels", labels]] as const) {
-      if (map.get(key)?.trim().toLowerCase() === "true") return `${at}.${field}[${JSON.stringify(key)}]`;
+    for (const field of ["annotations", "labels"] as const) {
+      if (metadataString(metadata, field, key)?.trim().toLowerCase() === "true") return `${at}.${field}[${JSON.stringify(key)}]`;
     }
   }
   return undefined;

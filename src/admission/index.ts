@@ -58,6 +58,7 @@ export {
   type ReviewOptions,
   createAdmissionReviewer,
   decisionLogFields,
+  requestLogFields,
 } from "./review-admission.js";
 export {
   type AdmissionReviewRequest,

@@ -29,7 +29,8 @@ export interface FetchOptions {
   readonly answers?: AnswerCache | undefined;
 }
 
-export const emptySnapshot: MetadataSnapshot = { attestations: new Map(), vulnerabilities: new Map() };
+/** The snapshot of a plan that needs no metadata: nothing in it can go stale. */
+export const emptySnapshot: MetadataSnapshot = { attestations: new Map(), vulnerabilities: new Map(), storedUntil: Infinity };
 
 function describeFailure(error: unknown): string {
   if (error instanceof ScribaError) return error.message;
@@ -56,8 +57,9 @@ function storedSnapshot(plan: AdmissionPlan, cache: AnswerCache): MetadataSnapsh
   for (const query of plan.vulnerabilityQueries) {
     for (const project of query.projects) questions.push({ kind: "vulnerabilities", name: project, resourceUris: query.resourceUris });
   }
-  const answers = cache.storedAnswers(questions);
-  if (answers === undefined) return undefined;
+  const stored = cache.storedAnswers(questions);
+  if (stored === undefined) return undefined;
+  const answers = stored.answers;
   let next = 0;
   const attestations = new Map<string, FetchResult>();
   for (const query of plan.attestationQueries) {
@@ -68,7 +70,7 @@ function storedSnapshot(plan: AdmissionPlan, cache: AnswerCache): MetadataSnapsh
     const perProject = query.projects.map(() => answers[next++]!);
     vulnerabilities.set(query.pinned, { ok: true, occurrences: perProject.flat() });
   }
-  return { attestations, vulnerabilities };
+  return { attestations, vulnerabilities, storedUntil: stored.expiresAt };
 }
 
 /** Fetches everything the plan needs, concurrently. Never rejects. */

@@ -12,9 +12,11 @@
  * function returning the current one, so a watcher can swap them), the
  * metadata source, the signing keys, the parsed authority keys, and
  * optionally:
- * - the two caches (./cache/): answers of the metadata server, and verdicts
+ * - the caches (./cache/): answers of the metadata server, and verdicts
  *   of verification; after judging, an attestation answer that verified
- *   nothing is kept only for the short negative TTL;
+ *   nothing is kept only for the short negative TTL; and whole decisions,
+ *   made from those two, for requests with the same subject
+ *   (./admission-subject.ts), which skip every step but the last;
  * - metrics (decisions by result and policy, review latency);
  * - a recorder that queues the audit and deployment records of each
  *   decision (./records/), never delaying the answer.
@@ -23,10 +25,13 @@ import type { AdmissionDecision } from "../policy/decision.js";
 import { describeObjectReference, formatDenialMessage, formatWarnings, reasonMessage } from "../policy/decision.js";
 import type { PolicySet } from "../policy/policy-set.js";
 import type { Logger } from "../logging/logger.js";
-import { silentLogger } from "../logging/logger.js";
+import type { LogFields } from "../logging/logger.js";
+import { JsonFields, silentLogger } from "../logging/logger.js";
 import type { AdmissionInput } from "./admission-input.js";
 import type { AdmissionPlan } from "./admission-plan.js";
-import { planAdmission } from "./admission-plan.js";
+import { planSubject } from "./admission-plan.js";
+import type { AdmissionSubject } from "./admission-subject.js";
+import { admissionSubject, subjectKey } from "./admission-subject.js";
 import type { AttestOnPassResult } from "./attest-on-pass.js";
 import { attestOnPass } from "./attest-on-pass.js";
 import { verifyEvidence } from "./attestation-evidence.js";
@@ -36,6 +41,7 @@ import type { AdmissionMetrics } from "./admission-metrics.js";
 import type { AdmissionEvidence } from "./admission-evidence.js";
 import { attestationQueryKey, authorityEvidenceKey } from "./admission-evidence.js";
 import type { AnswerCache } from "./cache/answer-cache.js";
+import type { DecisionCache } from "./cache/decision-cache.js";
 import type { VerificationCache } from "./cache/verification-cache.js";
 import { judgeAdmission } from "./evaluate-admission.js";
 import { fetchMetadata } from "./metadata-fetch.js";
@@ -64,6 +70,7 @@ export interface AdmissionOutcome {
 export interface ReviewOptions {
   /** Budget for fetching metadata (overrides the reviewer's). */
   readonly timeoutMs?: number | undefined;
+  /** Aborted when the caller gives up. Read only when the review has to wait for metadata, so it may be a getter that makes it then. */
   readonly signal?: AbortSignal | undefined;
 }
 
@@ -85,6 +92,8 @@ export interface AdmissionReviewerOptions {
   readonly answerCache?: AnswerCache | undefined;
   /** Reuses verdicts of verification for the same authority, image and occurrences (./cache/verification-cache.ts). */
   readonly verificationCache?: VerificationCache | undefined;
+  /** Reuses plain admissions made from those two caches for requests with the same subject (./cache/decision-cache.ts). */
+  readonly decisionCache?: DecisionCache<KeptDecision> | undefined;
   readonly metrics?: AdmissionMetrics | undefined;
   /** Queues audit and deployment records of every decision. */
   readonly recorder?: DecisionRecorder | undefined;
@@ -135,18 +144,65 @@ function viewPolicyNames(view: AdmissionPlan["view"]): string[] {
   ];
 }
 
-/** The fields of the decision log record. */
-export function decisionLogFields(input: AdmissionInput, outcome: AdmissionOutcome): Record<string, unknown> {
+/** What the decision cache keeps of a plain admission: everything of the outcome but the object it was for. */
+export interface KeptDecision {
+  readonly decision: AdmissionDecision;
+  readonly policies: readonly string[];
+  /** The decision's part of the log record, serialized once. */
+  readonly logDecision: JsonFields;
+}
+
+const none: readonly never[] = Object.freeze([]);
+
+/** The outcome of a kept decision, for the object of `subject`. */
+function keptOutcome(kept: KeptDecision, subject: AdmissionSubject): AdmissionOutcome {
+  return {
+    reviewed: true,
+    event: "allow",
+    decision: { ...kept.decision, object: subject.object },
+    message: "",
+    warnings: none,
+    policies: kept.policies,
+    breakglassMarker: undefined,
+    attestations: none,
+  };
+}
+
+/** Whether an outcome is a plain admission, the same for every object with its subject (see ./cache/decision-cache.ts). */
+function isPlainAdmission(outcome: AdmissionOutcome, attestOnPass: readonly unknown[]): boolean {
+  return (
+    outcome.event === "allow" &&
+    outcome.message === "" &&
+    outcome.warnings.length === 0 &&
+    outcome.breakglassMarker === undefined &&
+    outcome.attestations.length === 0 &&
+    attestOnPass.length === 0
+  );
+}
+
+/** The fields of the decision log record about this request: which one, and for which object. */
+export function requestLogFields(input: AdmissionInput, outcome: AdmissionOutcome): LogFields {
+  return {
+    uid: input.uid,
+    object: describeObjectReference(outcome.decision.object),
+    dryRun: input.dryRun === true,
+    attestations: outcome.attestations.length === 0 ? undefined : outcome.attestations,
+  };
+}
+
+/**
+ * The fields of the decision log record about the decision: the same for
+ * every request with the same subject and decision, so a kept decision
+ * serializes them once.
+ */
+export function decisionLogFields(input: AdmissionInput, outcome: AdmissionOutcome): LogFields {
   const decision = outcome.decision;
   return {
     event: outcome.event,
-    uid: input.uid,
     operation: input.operation,
     kind: input.kind.group === "" ? input.kind.kind : `${input.kind.kind}.${input.kind.group}`,
     subResource: input.subResource || undefined,
     namespace: decision.object.namespace,
-    object: describeObjectReference(decision.object),
-    dryRun: input.dryRun === true,
     allowed: decision.allowed,
     images: decision.images.map((image) => ({
       path: image.image.path,
@@ -161,7 +217,6 @@ export function decisionLogFields(input: AdmissionInput, outcome: AdmissionOutco
     objectReasons: decision.objectReasons.map((r) => reasonMessage("", r)),
     policies: outcome.policies,
     breakglass: outcome.breakglassMarker,
-    attestations: outcome.attestations.length === 0 ? undefined : outcome.attestations,
     warnings: outcome.warnings.length === 0 ? undefined : outcome.warnings,
   };
 }
@@ -195,10 +250,40 @@ export function createAdmissionReviewer(options: AdmissionReviewerOptions): Admi
     metrics.reviewDuration.observe({ decision: outcome.event }, (performance.now() - started) / 1000);
   }
 
+  /** Counts, records and logs a decision made or reused. */
+  function finish(input: AdmissionInput, outcome: AdmissionOutcome, started: number, logDecision: JsonFields | undefined): AdmissionOutcome {
+    count(outcome, started);
+    if (outcome.reviewed && options.recorder !== undefined) {
+      try {
+        options.recorder.record(input, outcome);
+      } catch (error) {
+        // Recording is best effort by design; the decision stands and is logged below.
+        logger.error("queueing the records of a decision failed", { error });
+      }
+    }
+    if (outcome.reviewed && options.logDecisions !== false) {
+      const fields = requestLogFields(input, outcome);
+      const decision = logDecision ?? new JsonFields(decisionLogFields(input, outcome));
+      const notable =
+        outcome.event !== "allow" || outcome.breakglassMarker !== undefined || outcome.attestations.some((a) => a.outcome !== "created");
+      if (notable) logger.warn("admission decision", fields, decision);
+      else logger.info("admission decision", fields, decision);
+    }
+    return outcome;
+  }
+
   async function review(input: AdmissionInput, call: ReviewOptions = {}): Promise<AdmissionOutcome> {
     const started = performance.now();
     const policies = current();
-    const plan = planAdmission(input, policies);
+    const subject = admissionSubject(input);
+    const decisions = options.decisionCache;
+    const key = decisions === undefined ? undefined : subjectKey(subject);
+    if (decisions !== undefined && key !== undefined) {
+      const kept = decisions.get(key, policies);
+      if (kept !== undefined) return finish(input, keptOutcome(kept, subject), started, kept.logDecision);
+    }
+    const generations = decisions?.generations();
+    const plan = planSubject(subject, policies);
     const now = clock();
     const snapshot = await fetchMetadata(plan, reading, {
       timeoutMs: call.timeoutMs ?? options.metadataTimeoutMs,
@@ -223,23 +308,12 @@ export function createAdmissionReviewer(options: AdmissionReviewerOptions): Admi
       breakglassMarker: plan.breakglass.requested ? plan.breakglass.marker : undefined,
       attestations,
     };
-    count(outcome, started);
-    if (outcome.reviewed && options.recorder !== undefined) {
-      try {
-        options.recorder.record(input, outcome);
-      } catch (error) {
-        // Recording is best effort by design; the decision stands and is logged below.
-        logger.error("queueing the records of a decision failed", { error });
-      }
-    }
-    if (outcome.reviewed && options.logDecisions !== false) {
-      const fields = decisionLogFields(input, outcome);
-      const notable =
-        outcome.event !== "allow" || outcome.breakglassMarker !== undefined || attestations.some((a) => a.outcome !== "created");
-      if (notable) logger.warn("admission decision", fields);
-      else logger.info("admission decision", fields);
-    }
-    return outcome;
+    const keep =
+      decisions !== undefined && key !== undefined && generations !== undefined && evidence.storedUntil !== undefined && isPlainAdmission(outcome, evaluation.attestOnPass);
+    if (!keep) return finish(input, outcome, started, undefined);
+    const logDecision = new JsonFields(decisionLogFields(input, outcome));
+    decisions.keep(key, policies, { decision, policies: outcome.policies, logDecision }, evidence.storedUntil, generations);
+    return finish(input, outcome, started, logDecision);
   }
 
   return { review, policies: current };

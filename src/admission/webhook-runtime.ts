@@ -23,6 +23,7 @@ import { createAdmissionMetrics } from "./admission-metrics.js";
 import type { AttestorKeys } from "./attestor-keys.js";
 import type { SigningSecrets } from "./signing-secrets.js";
 import { AnswerCache } from "./cache/answer-cache.js";
+import { DecisionCache } from "./cache/decision-cache.js";
 import { VerificationCache } from "./cache/verification-cache.js";
 import { instrumentMetadata } from "./instrumented-metadata.js";
 import type { MetadataSource } from "./metadata-source.js";
@@ -34,6 +35,7 @@ import type { RecheckOptions } from "./recheck/recheck-pods.js";
 import { createDecisionRecorder } from "./records/decision-recorder.js";
 import type { DeploymentPlatform } from "./records/deployment-record.js";
 import { RecordQueue } from "./records/record-queue.js";
+import type { KeptDecision } from "./review-admission.js";
 import { createAdmissionReviewer } from "./review-admission.js";
 import type { TlsMaterial } from "./webhook-server.js";
 import { startWebhookServer } from "./webhook-server.js";
@@ -48,6 +50,7 @@ export interface CacheSettings {
   /** Entries per cache (default 10 000). */
   readonly maxEntries?: number | undefined;
 }
+// The decision cache has no setting of its own: it keeps what the other two allow, for as long as they do (./cache/decision-cache.ts).
 
 export interface RecordSettings {
   /** Names the cluster in records (`kubernetes://CLUSTER/…`, the DEPLOYMENT note). */
@@ -84,6 +87,7 @@ export interface RunningAdmissionWebhook {
   readonly readiness: WebhookReadiness;
   readonly answerCache: AnswerCache;
   readonly verificationCache: VerificationCache;
+  readonly decisionCache: DecisionCache<KeptDecision>;
   readonly records: RecordQueue | undefined;
   /** Stops the re-check, the listener and readiness probing, then writes what is queued (bounded). */
   close(): Promise<void>;
@@ -101,6 +105,7 @@ export async function startAdmissionWebhook(options: AdmissionWebhookOptions): P
     metrics,
   });
   const verificationCache = new VerificationCache({ ttlMs: cache.verificationTtlMs, maxEntries: cache.maxEntries, metrics });
+  const decisionCache = new DecisionCache<KeptDecision>({ answers: answerCache, verdicts: verificationCache, maxEntries: cache.maxEntries, metrics });
   const records = options.records;
   const queue = records === undefined ? undefined : new RecordQueue({ capacity: records.queueCapacity, logger, metrics });
   const recorder =
@@ -126,6 +131,7 @@ export async function startAdmissionWebhook(options: AdmissionWebhookOptions): P
     signingSecrets: options.signingSecrets,
     answerCache,
     verificationCache,
+    decisionCache,
     metrics,
     recorder,
   });
@@ -180,6 +186,7 @@ export async function startAdmissionWebhook(options: AdmissionWebhookOptions): P
     readiness,
     answerCache,
     verificationCache,
+    decisionCache,
     records: queue,
     async close() {
       await loop?.stop();

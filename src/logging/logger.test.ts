@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { createLogger } from "./logger.js";
+import { createLogger, JsonFields } from "./logger.js";
 
 function oneLine(log: (logger: ReturnType<typeof createLogger>) => void, fields?: Record<string, unknown>): Record<string, unknown> {
   const written: string[] = [];
@@ -52,5 +52,32 @@ describe("createLogger", () => {
     const written: string[] = [];
     createLogger({ level: "warn", write: (line) => written.push(line) }).info("quiet");
     assert.deepEqual(written, []);
+  });
+
+  describe("serialized fields", () => {
+    it("are written after the logger's and the call's fields", () => {
+      const decision = new JsonFields({ allowed: true, images: [{ image: "gcr.io/a@sha256:1", verdict: "allowed" }] });
+      const written: string[] = [];
+      createLogger({ write: (line) => written.push(line), fields: { component: "c" } }).info("m", { uid: "u" }, decision);
+      const line = JSON.parse(written[0]!) as Record<string, unknown>;
+      assert.deepEqual(Object.keys(line), ["time", "level", "msg", "component", "uid", "allowed", "images"]);
+      assert.deepEqual(line["images"], [{ image: "gcr.io/a@sha256:1", verdict: "allowed" }]);
+    });
+
+    it("are redacted when made", () => {
+      const fields = { nested: { password: "p", kept: 1 }, apiToken: "t" };
+      const written: string[] = [];
+      createLogger({ write: (line) => written.push(line) }).info("m", {}, new JsonFields(fields));
+      const line = JSON.parse(written[0]!) as Record<string, unknown>;
+      assert.deepEqual(line["nested"], { password: "[redacted]", kept: 1 });
+      assert.equal(line["apiToken"], "[redacted]");
+      assert.deepEqual(fields.nested, { password: "p", kept: 1 });
+    });
+
+    it("leave the line valid JSON when there are none", () => {
+      const written: string[] = [];
+      createLogger({ write: (line) => written.push(line) }).info("m", undefined, new JsonFields({}));
+      assert.deepEqual(Object.keys(JSON.parse(written[0]!) as object), ["time", "level", "msg"]);
+    });
   });
 });

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { afterEach, beforeEach, describe, test } from "node:test";
 import { ScribaError } from "../../errors.js";
+import { createLogger } from "../../logging/logger.js";
 import type { PolicySet } from "../../policy/policy-set.js";
 import {
   MetadataWorld,
@@ -19,7 +20,9 @@ import { instrumentMetadata } from "../instrumented-metadata.js";
 import { decorateMetadataSource } from "../metadata-source.js";
 import type { AdmissionReviewer } from "../review-admission.js";
 import { createAdmissionReviewer } from "../review-admission.js";
+import type { KeptDecision } from "../review-admission.js";
 import { AnswerCache } from "./answer-cache.js";
+import { DecisionCache } from "./decision-cache.js";
 import { VerificationCache } from "./verification-cache.js";
 
 const ns = "prod";
@@ -45,13 +48,22 @@ interface Harness {
   calls(operation?: string): number;
   verifications(): number;
   verdictHits(): number;
+  decisionHits(): number;
+  readonly answers: AnswerCache;
+  readonly verdicts: VerificationCache;
+  /** Log lines the reviewer wrote, parsed. */
+  readonly lines: Record<string, unknown>[];
 }
 
 let harness: Harness;
 
-function makeHarness(world: MetadataWorld, policies: PolicySet): Harness {
+function makeHarness(world: MetadataWorld, policies: PolicySet, withDecisions = false, verificationTtlMs?: number): Harness {
   const metrics = createAdmissionMetrics();
   const state = { policies, now: 0, sourceDown: false };
+  const clock = () => state.now;
+  const answers = new AnswerCache({ metrics, now: clock });
+  const verdicts = new VerificationCache({ metrics, now: clock, ...(verificationTtlMs === undefined ? {} : { ttlMs: verificationTtlMs }) });
+  const lines: Record<string, unknown>[] = [];
   const failing = decorateMetadataSource(world.source, {
     noteOccurrences: (note, uris, options) =>
       state.sourceDown ? Promise.reject(new ScribaError("UNAVAILABLE", "the metadata server is down")) : world.source.noteOccurrences(note, uris, options),
@@ -59,14 +71,20 @@ function makeHarness(world: MetadataWorld, policies: PolicySet): Harness {
   const reviewer = createAdmissionReviewer({
     policies: () => state.policies,
     metadata: instrumentMetadata(failing, metrics),
-    answerCache: new AnswerCache({ metrics, now: () => state.now }),
-    verificationCache: new VerificationCache({ metrics, now: () => state.now }),
+    answerCache: answers,
+    verificationCache: verdicts,
+    decisionCache: withDecisions ? new DecisionCache<KeptDecision>({ answers, verdicts, metrics, now: clock }) : undefined,
     metrics,
+    logger: createLogger({ write: (line) => lines.push(JSON.parse(line) as Record<string, unknown>) }),
   });
   return Object.assign(state, {
     world,
     metrics,
     reviewer,
+    answers,
+    verdicts,
+    lines,
+    decisionHits: () => metrics.cacheRequests.get({ cache: "decision", result: "hit" }),
     calls: (operation = "noteOccurrences") => metrics.metadataCallDuration.count({ operation }),
     verifications: () => metrics.verifications.total(),
     verdictHits: () => metrics.cacheRequests.get({ cache: "verification", result: "hit" }),
@@ -75,15 +93,20 @@ function makeHarness(world: MetadataWorld, policies: PolicySet): Harness {
 
 const webPod = (name = "web") => podInput(pod(name, ns, [{ image: images.web }]));
 
-beforeEach(async () => {
+async function attestedWorld(): Promise<MetadataWorld> {
   const world = new MetadataWorld();
   await world.pkixAttestation(qaNote, qaKey, images.web);
   await world.pkixAttestation(secNote, secKey, images.web);
-  harness = makeHarness(world, policySet(qa, sec, requireBoth));
-});
-afterEach(() => harness.world.close());
+  return world;
+}
 
-describe("the admission caches", () => {
+// Everything the answer and verification caches promise holds whether or not decisions are kept as well.
+for (const withDecisions of [false, true]) describe(withDecisions ? "the admission caches, keeping decisions too" : "the admission caches", () => {
+  beforeEach(async () => {
+    harness = makeHarness(await attestedWorld(), policySet(qa, sec, requireBoth), withDecisions);
+  });
+  afterEach(() => harness.world.close());
+
   test("a warm review asks the metadata server nothing and verifies nothing", async () => {
     assert.equal((await harness.reviewer.review(webPod())).decision.allowed, true);
     const calls = harness.calls();
@@ -151,7 +174,7 @@ describe("the admission caches", () => {
     const world = new MetadataWorld();
     await world.pkixAttestation(secNote, secKey, images.web);
     await harness.world.close();
-    harness = makeHarness(world, policySet(qa, sec, requireBoth));
+    harness = makeHarness(world, policySet(qa, sec, requireBoth), withDecisions);
     assert.equal((await harness.reviewer.review(webPod())).decision.allowed, false);
     await world.pkixAttestation(qaNote, qaKey, images.web);
     harness.now = 1_999;
@@ -187,3 +210,114 @@ describe("the admission caches", () => {
   });
 });
 
+
+describe("kept decisions", () => {
+  beforeEach(async () => {
+    harness = makeHarness(await attestedWorld(), policySet(qa, sec, requireBoth), true);
+  });
+  afterEach(() => harness.world.close());
+
+  /** Reviews `web` until its decision is kept: the first review fetches, the second is made from stored answers and verdicts. */
+  async function warmUp(): Promise<void> {
+    await harness.reviewer.review(webPod("web-1"));
+    await harness.reviewer.review(webPod("web-2"));
+  }
+
+  const counters = () => ({
+    calls: harness.calls(),
+    verifications: harness.verifications(),
+    answerHits: harness.metrics.cacheRequests.get({ cache: "metadata", result: "hit" }),
+    verdictHits: harness.verdictHits(),
+  });
+
+  test("a Pod with the same containers as one decided from the caches gets that decision without asking any cache", async () => {
+    await warmUp();
+    const before = counters();
+    const outcome = await harness.reviewer.review(podInput(pod("web-3", ns, [{ image: images.web }]), { uid: "uid-3" }));
+    assert.equal(outcome.decision.allowed, true);
+    assert.equal(outcome.event, "allow");
+    assert.equal(harness.decisionHits(), 1);
+    assert.deepEqual(counters(), before);
+    assert.deepEqual(outcome.decision.object, { kind: "Pod", namespace: ns, name: "web-3", generateName: undefined });
+  });
+
+  test("the log record of a kept decision names the new request and object, with the decision's fields", async () => {
+    await warmUp();
+    const made = harness.lines.at(-1)!;
+    await harness.reviewer.review(podInput(pod("web-3", ns, [{ image: images.web }]), { uid: "uid-3" }));
+    const reused = harness.lines.at(-1)!;
+    assert.equal(reused["uid"], "uid-3");
+    assert.equal(reused["object"], `Pod ${ns}/web-3`);
+    const decisionPart = (line: Record<string, unknown>) => Object.entries(line).filter(([key]) => !["time", "uid", "object"].includes(key));
+    assert.deepEqual(decisionPart(reused), decisionPart(made));
+    assert.deepEqual(reused["images"], [{ path: "spec.containers[0].image", image: images.web, verdict: "allowed", allowedBy: "policies-satisfied", reasons: [] }]);
+  });
+
+  test("a kept decision ends when the first answer it was made from expires", async () => {
+    await harness.reviewer.review(webPod("web-1"));
+    harness.now = 10_000;
+    await harness.reviewer.review(webPod("web-2"));
+    harness.now = 29_999;
+    await harness.reviewer.review(webPod("web-3"));
+    assert.equal(harness.decisionHits(), 1);
+    harness.now = 30_000;
+    await harness.reviewer.review(webPod("web-4"));
+    assert.equal(harness.decisionHits(), 1);
+    assert.equal(harness.calls(), 4, "the answers were fetched again");
+  });
+
+  test("a kept decision ends when the first verdict it was made from expires, if that comes before the answers", async () => {
+    await harness.world.close();
+    harness = makeHarness(await attestedWorld(), policySet(qa, sec, requireBoth), true, 10_000);
+    await warmUp();
+    harness.now = 9_999;
+    await harness.reviewer.review(webPod("web-3"));
+    assert.equal(harness.decisionHits(), 1);
+    harness.now = 10_000;
+    await harness.reviewer.review(webPod("web-4"));
+    assert.equal(harness.decisionHits(), 1);
+    assert.equal(harness.verifications(), 4, "both verdicts expired and were verified again");
+  });
+
+  test("a policy change is judged afresh on the next review, from the warm caches", async () => {
+    await warmUp();
+    harness.policies = policySet(qa, sec, requireBoth);
+    const before = counters();
+    assert.equal((await harness.reviewer.review(webPod("web-3"))).decision.allowed, true);
+    assert.equal(harness.decisionHits(), 0);
+    assert.equal(harness.verifications(), before.verifications, "the verdicts were reused");
+    harness.policies = policySet(qa, sec, requireBoth, ispYaml("strict", ns, { maximumSeverity: "LOW" }));
+    await harness.world.vulnerability(images.web, "CVE-2024-0002", "HIGH");
+    const strict = await harness.reviewer.review(webPod("web-4"));
+    assert.equal(strict.decision.allowed, false);
+    assert.match(strict.message, /CVE-2024-0002/);
+  });
+
+  test("flushing the answer or the verification cache ends every kept decision", async () => {
+    await warmUp();
+    harness.answers.clear();
+    await harness.reviewer.review(webPod("web-3"));
+    assert.equal(harness.decisionHits(), 0);
+    await harness.reviewer.review(webPod("web-4"));
+    harness.verdicts.clear();
+    await harness.reviewer.review(webPod("web-5"));
+    assert.equal(harness.decisionHits(), 0);
+  });
+
+  test("denials are judged every time", async () => {
+    const unsigned = () => podInput(pod("side", ns, [{ image: images.sidecar }]));
+    for (let i = 0; i < 3; i++) assert.equal((await harness.reviewer.review(unsigned())).decision.allowed, false);
+    assert.equal(harness.decisionHits(), 0);
+  });
+
+  test("admissions with a warning or a breakglass marker are judged every time", async () => {
+    const dryRun = policySet(qa, sec, gapYaml("require-both", ns, ["qa", "security"], { mode: "DRYRUN_AUDIT_LOG_ONLY" }));
+    harness.policies = dryRun;
+    const sidecar = () => podInput(pod("side", ns, [{ image: images.sidecar }]));
+    for (let i = 0; i < 3; i++) assert.equal((await harness.reviewer.review(sidecar())).event, "dry-run-would-deny");
+    harness.policies = policySet(qa, sec, requireBoth);
+    const glass = () => podInput(pod("glass", ns, [{ image: images.web }], { annotations: { "kritis.grafeas.io/breakglass": "true" } }));
+    for (let i = 0; i < 3; i++) assert.equal((await harness.reviewer.review(glass())).decision.allowed, true);
+    assert.equal(harness.decisionHits(), 0);
+  });
+});

@@ -83,11 +83,19 @@ function memoKey(kind: string, name: string, resourceUris: readonly string[]): s
 const attestationKey = (noteName: string, resourceUris: readonly string[]) => memoKey("note", noteName, resourceUris);
 const vulnerabilityKey = (project: string, resourceUris: readonly string[]) => memoKey("vulnz", project, resourceUris);
 
+/** Answers found stored by {@link AnswerCache.storedAnswers}, in the order asked. */
+export interface StoredAnswers {
+  readonly answers: readonly (readonly unknown[])[];
+  /** When the first of them expires (milliseconds, on the cache's clock). */
+  readonly expiresAt: number;
+}
+
 export class AnswerCache {
   readonly ttlMs: number;
   readonly negativeTtlMs: number;
   readonly #cache: LruTtlCache<readonly unknown[]>;
   readonly #metrics: AdmissionMetrics | undefined;
+  #generation = 0;
 
   constructor(options: AnswerCacheOptions = {}) {
     this.ttlMs = options.ttlMs ?? defaultAnswerTtlMs;
@@ -116,32 +124,46 @@ export class AnswerCache {
    * wrapped source). Lets a fully warm review skip the deadline and promise
    * machinery of a fetch (admission/metadata-fetch).
    */
-  storedAnswers(questions: readonly AnswerQuestion[]): (readonly unknown[])[] | undefined {
+  storedAnswers(questions: readonly AnswerQuestion[]): StoredAnswers | undefined {
     if (this.ttlMs <= 0) return undefined;
     const now = this.#cache.now();
     const keys: string[] = [];
     const answers: (readonly unknown[])[] = [];
+    let expiresAt = Infinity;
     for (const question of questions) {
       const key = question.kind === "note" ? attestationKey(question.name, question.resourceUris) : vulnerabilityKey(question.name, question.resourceUris);
-      const answer = this.#cache.freshAt(key, now);
-      if (answer === undefined) return undefined;
+      const stored = this.#cache.freshAt(key, now);
+      if (stored === undefined) return undefined;
       keys.push(key);
-      answers.push(answer);
+      answers.push(stored.value);
+      expiresAt = Math.min(expiresAt, stored.expiresAt);
     }
     for (const key of keys) {
       this.#cache.hit(key);
       this.#count("hit");
     }
-    return answers;
+    return { answers, expiresAt };
+  }
+
+  /**
+   * Counts the changes that can make a stored answer end before its
+   * {@link StoredAnswers.expiresAt}: a shortened TTL, a flush. What is
+   * derived from stored answers (admission/cache/decision-cache) is valid
+   * only while this has not moved.
+   */
+  get generation(): number {
+    return this.#generation;
   }
 
   /** Keeps the attestation answer for `noteName` and these URIs no longer than the negative TTL. */
   shortenAttestations(noteName: string, resourceUris: readonly string[]): void {
+    this.#generation += 1;
     this.#cache.shorten(attestationKey(noteName, resourceUris), this.negativeTtlMs);
   }
 
   /** Forgets every answer (for an operator's "flush", and tests). */
   clear(): void {
+    this.#generation += 1;
     this.#cache.clear();
   }
 

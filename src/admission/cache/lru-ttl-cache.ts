@@ -34,6 +34,12 @@ interface Entry<V> {
   expiresAt: number;
 }
 
+/** A stored value and when it expires (on the cache's clock). */
+export interface StoredValue<V> {
+  readonly value: V;
+  readonly expiresAt: number;
+}
+
 export interface CacheStats {
   readonly hits: number;
   readonly misses: number;
@@ -76,10 +82,10 @@ export class LruTtlCache<V> {
     return this.#now();
   }
 
-  /** The value for `key` if it is stored and fresh at `now`; changes nothing (see {@link LruTtlCache.hit}). */
-  freshAt(key: string, now: number): V | undefined {
+  /** The value for `key` and its expiry, if it is stored and fresh at `now`; changes nothing (see {@link LruTtlCache.hit}). */
+  freshAt(key: string, now: number): StoredValue<V> | undefined {
     const entry = this.#entries.get(key);
-    return entry !== undefined && entry.expiresAt > now ? entry.value : undefined;
+    return entry !== undefined && entry.expiresAt > now ? entry : undefined;
   }
 
   /** Counts a hit on `key`, found by {@link LruTtlCache.freshAt}, and marks it most recently used. */

@@ -32,7 +32,7 @@ import type { AdmissionMetrics } from "../admission-metrics.js";
 import type { AuthorityEvidence } from "../admission-evidence.js";
 import { answerVersion } from "./answer-version.js";
 import { authorityFingerprint } from "./authority-fingerprint.js";
-import type { CacheStats } from "./lru-ttl-cache.js";
+import type { CacheStats, StoredValue } from "./lru-ttl-cache.js";
 import { LruTtlCache } from "./lru-ttl-cache.js";
 
 export interface VerificationCacheOptions {
@@ -46,12 +46,27 @@ export interface VerificationCacheOptions {
 
 export const defaultVerificationTtlMs = 300_000;
 
+/** One verdict to look up: an authority's, for an image, over one answer's occurrences. */
+export interface VerdictQuestion {
+  readonly authority: AttestationAuthority;
+  readonly pinned: string;
+  readonly occurrences: readonly unknown[];
+}
+
+/** Verdicts found stored by {@link VerificationCache.storedVerdicts}, in the order asked. */
+export interface StoredVerdicts {
+  readonly verdicts: readonly AuthorityEvidence[];
+  /** When the first of them expires (milliseconds, on the cache's clock). */
+  readonly expiresAt: number;
+}
+
 const keysByAnswer = new WeakMap<readonly unknown[], Map<AttestationAuthority, Map<string, string>>>();
 
 export class VerificationCache {
   readonly ttlMs: number;
   readonly #cache: LruTtlCache<AuthorityEvidence>;
   readonly #metrics: AdmissionMetrics | undefined;
+  #generation = 0;
 
   constructor(options: VerificationCacheOptions = {}) {
     this.ttlMs = options.ttlMs ?? defaultVerificationTtlMs;
@@ -93,7 +108,40 @@ export class VerificationCache {
     return value;
   }
 
+  /**
+   * The stored verdicts for every question, when all of them are stored and
+   * fresh: each is then counted as a hit, exactly as {@link VerificationCache.verdict}
+   * would count it. When any is missing, undefined, and nothing is counted.
+   * Lets a fully warm review skip a promise per verdict.
+   */
+  storedVerdicts(questions: readonly VerdictQuestion[]): StoredVerdicts | undefined {
+    if (this.ttlMs <= 0) return undefined;
+    const now = this.#cache.now();
+    const keys: string[] = [];
+    const found: StoredValue<AuthorityEvidence>[] = [];
+    for (const { authority, pinned, occurrences } of questions) {
+      const key = VerificationCache.keyOf(authority, pinned, occurrences);
+      const stored = this.#cache.freshAt(key, now);
+      if (stored === undefined) return undefined;
+      keys.push(key);
+      found.push(stored);
+    }
+    let expiresAt = Infinity;
+    for (let i = 0; i < keys.length; i++) {
+      this.#cache.hit(keys[i]!);
+      this.#metrics?.cacheRequests.inc({ cache: "verification", result: "hit" });
+      expiresAt = Math.min(expiresAt, found[i]!.expiresAt);
+    }
+    return { verdicts: found.map((f) => f.value), expiresAt };
+  }
+
+  /** Counts flushes: what is derived from stored verdicts is valid only while this has not moved. */
+  get generation(): number {
+    return this.#generation;
+  }
+
   clear(): void {
+    this.#generation += 1;
     this.#cache.clear();
   }
 
