@@ -6,9 +6,14 @@
  * on stdout, `scriba serve` in its structured log on stderr), are killed when
  * the harness exits however it exits, and keep the tail of their stderr so a
  * failure can say what went wrong.
+ *
+ * A stream's lines are parsed only while someone waits for or listens to
+ * them: once a server has said it is listening, its log (one line per
+ * admission decision, thousands a second) is only drained, as a container
+ * runtime would, so the harness spends no CPU the measured server could
+ * have had, and never lets the pipe fill up and block the server's writes.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { pinned } from "./pinning.js";
 
@@ -78,13 +83,25 @@ export class BenchChild {
     for (const stream of ["stdout", "stderr"] as const) {
       const source = child[stream];
       if (source === null) continue;
-      if (stream === "stderr") {
-        source.on("data", (chunk: Buffer) => {
-          this.#stderrTail = (this.#stderrTail + chunk.toString("utf8")).slice(-4000);
-          if (options.echoStderr ?? echoEveryStderr) process.stderr.write(chunk);
-        });
-      }
-      createInterface({ input: source }).on("line", (text) => this.#onLine(text, stream));
+      let partial = "";
+      // Decoded across chunk boundaries, as readline would.
+      source.setEncoding("utf8");
+      source.on("data", (text: string) => {
+        if (stream === "stderr") {
+          this.#stderrTail = (this.#stderrTail + text).slice(-4000);
+          if (options.echoStderr ?? echoEveryStderr) process.stderr.write(text);
+        }
+        if (!this.#wantsLines(stream)) {
+          partial = "";
+          return;
+        }
+        const lines = (partial + text).split("\n");
+        partial = lines.pop() ?? "";
+        for (const line of lines) this.#onLine(line, stream);
+      });
+      source.on("end", () => {
+        if (partial !== "" && this.#wantsLines(stream)) this.#onLine(partial, stream);
+      });
     }
   }
 
@@ -112,6 +129,12 @@ export class BenchChild {
 
   get stderrTail(): string {
     return this.#stderrTail.trim();
+  }
+
+  #wantsLines(stream: Stream): boolean {
+    if (this.#listeners.length > 0) return true;
+    for (const waiter of this.#waiters) if (waiter.stream === stream) return true;
+    return false;
   }
 
   #onLine(text: string, stream: Stream): void {
