@@ -27,6 +27,7 @@ import { toClientError } from "./client-error.js";
 import type { InternalErrorLogger } from "./client-error.js";
 import { clientCancelled, deadlineExceeded, EdgeCallContext } from "./edge-call-context.js";
 import { grpcStatusDetails, grpcStatusDetailsKey } from "./grpc-status-details.js";
+import { encodeBinary } from "./binary-encoder.js";
 import type { RpcMethod } from "./rpc.js";
 import { useNodeUtf8Encoding } from "./utf8-encoding.js";
 
@@ -117,7 +118,7 @@ function unaryHandlerFor(rpc: RpcMethod, logInternalError: InternalErrorLogger) 
         if (reply.schema.typeName !== method.output.typeName) {
           throw new Error(`${method.name} replied with ${reply.schema.typeName}, not ${method.output.typeName}`);
         }
-        bytes = toBinary(method.output, reply.message());
+        bytes = encodeBinary(method.output, reply.message());
       } catch (thrown) {
         fail(thrown);
         return;
