@@ -27,6 +27,7 @@ import { toClientError } from "./client-error.js";
 import type { InternalErrorLogger } from "./client-error.js";
 import { clientCancelled, deadlineExceeded, EdgeCallContext } from "./edge-call-context.js";
 import { grpcStatusDetails, grpcStatusDetailsKey } from "./grpc-status-details.js";
+import { decodeBinary } from "./binary-decoder.js";
 import { encodeBinary } from "./binary-encoder.js";
 import type { RpcMethod } from "./rpc.js";
 import { useNodeUtf8Encoding } from "./utf8-encoding.js";
@@ -56,7 +57,7 @@ class UndecodableRequest {
 
 function decodeRequest(schema: DescMessage, bytes: Buffer): Message | UndecodableRequest {
   try {
-    return fromBinary(schema, bytes);
+    return decodeBinary(schema, bytes);
   } catch (error) {
     return new UndecodableRequest(error);
   }
