@@ -17,7 +17,7 @@
  */
 import { create, fromBinary, protoInt64, ScalarType } from "@bufbuild/protobuf";
 import type { DescField, DescMessage, Message } from "@bufbuild/protobuf";
-import { isUtf8 } from "node:buffer";
+import { isAscii, isUtf8 } from "node:buffer";
 
 /** protobuf-es's default recursion limit. */
 const recursionLimit = 100;
@@ -288,17 +288,9 @@ class Reader {
     const stop = start + length;
     this.pos = stop;
     const buf = this.buf;
-    if (length <= 32) {
-      let ascii = "";
-      let i = start;
-      for (; i < stop; i++) {
-        const byte = buf[i]!;
-        if (byte >= 0x80) break;
-        ascii += String.fromCharCode(byte);
-      }
-      if (i === stop) return ascii;
-    }
     const bytes = buf.subarray(start, stop);
+    // ASCII (nearly every string here) becomes a flat one-byte string in one call.
+    if (isAscii(bytes)) return this.text.toString("latin1", start, stop);
     // TextDecoder drops a leading BOM; protobuf-es refuses invalid UTF-8 in strict fields and replaces it in others.
     if (!strict || (length >= 3 && buf[start] === 0xef && buf[start + 1] === 0xbb && buf[start + 2] === 0xbf)) {
       throw notCommon;
