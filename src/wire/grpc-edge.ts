@@ -134,7 +134,8 @@ export function grpcServiceBindings(
   methods: readonly RpcMethod[],
   logInternalError: InternalErrorLogger,
 ): GrpcServiceBinding[] {
-  // Replies are encoded here: strings through Node's Buffer (same bytes, far less allocation).
+  // Replies are encoded here by encodeBinary; what it leaves to protobuf-es (Struct fields,
+  // requests serialized through these definitions) encodes strings through Node's Buffer.
   useNodeUtf8Encoding();
   const byService = new Map<DescService, RpcMethod[]>();
   for (const rpc of methods) {
