@@ -288,9 +288,15 @@ class Reader {
     const stop = start + length;
     this.pos = stop;
     const buf = this.buf;
+    // ASCII (nearly every string here) becomes a flat one-byte string in one call; a short
+    // one is checked here, without a view of its bytes to hand to a native check.
+    if (length <= 64) {
+      let i = start;
+      while (i < stop && buf[i]! < 0x80) i++;
+      if (i === stop) return this.text.toString("latin1", start, stop);
+    }
     const bytes = buf.subarray(start, stop);
-    // ASCII (nearly every string here) becomes a flat one-byte string in one call.
-    if (isAscii(bytes)) return this.text.toString("latin1", start, stop);
+    if (length > 64 && isAscii(bytes)) return this.text.toString("latin1", start, stop);
     // TextDecoder drops a leading BOM; protobuf-es refuses invalid UTF-8 in strict fields and replaces it in others.
     if (!strict || (length >= 3 && buf[start] === 0xef && buf[start + 1] === 0xbb && buf[start + 2] === 0xbf)) {
       throw notCommon;
