@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { create } from "@bufbuild/protobuf";
-import { FieldMaskSchema } from "@bufbuild/protobuf/wkt";
+import { FieldMaskSchema, timestampFromMs } from "@bufbuild/protobuf/wkt";
+import { NoteKind } from "../gen/grafeas/v1/common_pb.js";
 import {
   BatchCreateNotesRequestSchema,
   BatchCreateOccurrencesRequestSchema,
@@ -161,6 +162,30 @@ describe("GrafeasService occurrences", () => {
       ctx,
     );
     assert.equal(messageFromStoredJson(OccurrenceSchema, stored.json).noteName, "projects/a/notes/qa");
+  });
+
+  test("a batch stores canonical note names, server-set names and one instant for all its occurrences", async () => {
+    const s = service();
+    await withAttestationNote(s, "a", "qa");
+    const sent = [attestation("projects/a/locations/us/notes/qa"), attestation("projects/a/notes/qa")].map((o) => ({
+      ...o,
+      name: "projects/a/occurrences/mine",
+      kind: NoteKind.BUILD,
+      createTime: timestampFromMs(0),
+    }));
+    const stored = await s.batchCreateOccurrences(create(BatchCreateOccurrencesRequestSchema, { parent: "projects/a", occurrences: sent }), ctx);
+    const back = stored.map((r) => messageFromStoredJson(OccurrenceSchema, r.json));
+    assert.deepEqual(stored.map((r) => r.name), ["projects/a/occurrences/occ-1", "projects/a/occurrences/occ-2"]);
+    assert.deepEqual(back.map((o) => [o.name, o.noteName, o.kind]), [
+      ["projects/a/occurrences/occ-1", "projects/a/notes/qa", NoteKind.ATTESTATION],
+      ["projects/a/occurrences/occ-2", "projects/a/notes/qa", NoteKind.ATTESTATION],
+    ]);
+    const [first, second] = back;
+    assert.ok(first?.createTime !== undefined && Number(first.createTime.seconds) > 0);
+    assert.deepEqual(first.createTime, first.updateTime);
+    assert.deepEqual(second?.createTime, first.createTime);
+    const listed = await s.store.listNoteOccurrences("a", "qa", { pageSize: 10 });
+    assert.equal(listed.records.length, 2);
   });
 
   test("an update with a mask changes only the listed field and keeps the kind", async () => {

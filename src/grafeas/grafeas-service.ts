@@ -9,7 +9,7 @@
  * Choices where upstream Grafeas is silent or buggy are listed in docs/api.md.
  */
 import { randomUUID } from "node:crypto";
-import type { FieldMask } from "@bufbuild/protobuf/wkt";
+import type { FieldMask, Timestamp } from "@bufbuild/protobuf/wkt";
 import {
   NoteSchema,
   OccurrenceSchema,
@@ -31,7 +31,7 @@ import {
   type UpdateOccurrenceRequest,
 } from "../gen/grafeas/v1/grafeas_pb.js";
 import { invalidArgument, ScribaError } from "../errors.js";
-import type { StoredRecord, Store } from "../store/store.js";
+import type { OccurrenceRow, StoredRecord, Store } from "../store/store.js";
 import type { CallContext } from "../wire/rpc.js";
 import { allowAll, type Authorizer, type Permission } from "./authorizer.js";
 import { applyUpdate } from "./field-mask.js";
@@ -46,6 +46,8 @@ import {
   parseNoteName,
   parseOccurrenceName,
   parseProjectName,
+  type NoteName,
+  type OccurrenceName,
 } from "./resource-names.js";
 import { noteRow, occurrenceRow } from "./rows.js";
 import { validateNote } from "./validation/validate-note.js";
@@ -157,7 +159,7 @@ export class GrafeasService {
     await this.#authorize(ctx, project, "notes.create");
     // noteId is a field of the request, not of the note: name it so.
     const violations = new Violations();
-    const note = this.#prepareNote(project, request.noteId, requireMessage(request.note, "note"), violations.at("note."), violations);
+    const note = this.#prepareNote(project, request.noteId, requireMessage(request.note, "note"), this.#clock(), violations.at("note."), violations);
     throwIfInvalid(violations, "note is invalid");
     return written(await this.store.createNote(noteRow(note)), note);
   }
@@ -171,8 +173,10 @@ export class GrafeasService {
     const entries = Object.entries(request.notes);
     this.#checkBatchSize(entries.length, "notes");
     const violations = new Violations();
+    // One instant for the whole batch: it is written in one transaction.
+    const now = this.#clock();
     const notes = entries.map(([id, note]) =>
-      this.#prepareNote(project, id, note, violations.at(`notes[${JSON.stringify(id)}].`)),
+      this.#prepareNote(project, id, note, now, violations.at(`notes[${JSON.stringify(id)}].`)),
     );
     throwIfInvalid(violations, `one or more notes are invalid, no notes were created`);
     const stored = await this.store.batchCreateNotes(project, notes.map(noteRow));
@@ -263,10 +267,10 @@ export class GrafeasService {
     await this.#authorize(ctx, project, "occurrences.create");
     const incoming = requireMessage(request.occurrence, "occurrence");
     const violations = new Violations("occurrence.");
-    const occurrence = this.#prepareOccurrence(project, incoming, violations);
+    const prepared = this.#prepareOccurrence(project, incoming, this.#clock(), violations);
     throwIfInvalid(violations, "occurrence is invalid");
-    await this.#authorizeAttach(ctx, [occurrence]);
-    return written(await this.store.createOccurrence(occurrenceRow(occurrence)), occurrence);
+    await this.#authorizeAttach(ctx, [prepared]);
+    return written(await this.store.createOccurrence(rowOf(prepared)), prepared.message);
   }
 
   async batchCreateOccurrences(
@@ -277,13 +281,15 @@ export class GrafeasService {
     await this.#authorize(ctx, project, "occurrences.create");
     this.#checkBatchSize(request.occurrences.length, "occurrences");
     const violations = new Violations();
+    // One instant for the whole batch: it is written in one transaction.
+    const now = this.#clock();
     const occurrences = request.occurrences.map((o, i) =>
-      this.#prepareOccurrence(project, o, violations.at(`occurrences[${i}].`)),
+      this.#prepareOccurrence(project, o, now, violations.at(`occurrences[${i}].`)),
     );
     throwIfInvalid(violations, "one or more occurrences are invalid, no occurrences were created");
     await this.#authorizeAttach(ctx, occurrences);
-    const stored = await this.store.batchCreateOccurrences(project, occurrences.map(occurrenceRow));
-    return stored.map((record, i) => written(record, occurrences[i]));
+    const stored = await this.store.batchCreateOccurrences(project, occurrences.map(rowOf));
+    return stored.map((record, i) => written(record, occurrences[i]?.message));
   }
 
   async updateOccurrence(
@@ -326,9 +332,10 @@ export class GrafeasService {
   }
 
   /** Creating an occurrence attaches it to a note, which may live in another project. */
-  async #authorizeAttach(ctx: CallContext, occurrences: readonly Occurrence[]): Promise<void> {
-    const noteProjects = new Set(occurrences.map((o) => parseNoteName(o.noteName).project));
+  async #authorizeAttach(ctx: CallContext, occurrences: readonly PreparedOccurrence[]): Promise<void> {
+    const noteProjects = new Set(occurrences.map((o) => o.note?.project));
     for (const noteProject of noteProjects) {
+      if (noteProject === undefined) continue;
       await this.#authorize(ctx, noteProject, "notes.attachOccurrence");
     }
   }
@@ -337,7 +344,14 @@ export class GrafeasService {
    * Sets the server-owned fields of a new note and collects its violations;
    * problems with the ID go to `idViolations` (the request level in CreateNote).
    */
-  #prepareNote(project: string, noteId: string, note: Note, v: Violations, idViolations: Violations = v): Note {
+  #prepareNote(
+    project: string,
+    noteId: string,
+    note: Note,
+    now: Timestamp,
+    v: Violations,
+    idViolations: Violations = v,
+  ): Note {
     if (noteId === "") {
       idViolations.add("noteId", "is required");
     } else if (!isValidId(noteId)) {
@@ -348,32 +362,56 @@ export class GrafeasService {
       v.add("name", `${JSON.stringify(note.name)} does not match the parent and note ID (${name})`);
     }
     validateNote(note, v);
-    const now = this.#clock();
     return { ...note, name, kind: kindOfNote(note), createTime: now, updateTime: now };
   }
 
-  /** Sets the server-owned fields of a new occurrence and collects its violations. */
-  #prepareOccurrence(project: string, occurrence: Occurrence, v: Violations): Occurrence {
+  /**
+   * Sets the server-owned fields of a new occurrence and collects its
+   * violations. The note name is stored in its canonical form
+   * (`projects/P/locations/L/notes/N` → `projects/P/notes/N`).
+   */
+  #prepareOccurrence(project: string, occurrence: Occurrence, now: Timestamp, v: Violations): PreparedOccurrence {
     validateOccurrence(occurrence, v);
-    const now = this.#clock();
+    const name: OccurrenceName = { project, occurrenceId: this.#newId() };
+    const note = parsedNoteName(occurrence.noteName);
     return {
-      ...occurrence,
-      name: occurrenceName(project, this.#newId()),
-      noteName: canonicalNoteName(occurrence.noteName),
-      kind: kindOfOccurrence(occurrence),
-      createTime: now,
-      updateTime: now,
+      message: {
+        ...occurrence,
+        name: occurrenceName(name.project, name.occurrenceId),
+        noteName: note === undefined ? occurrence.noteName : noteName(note.project, note.noteId),
+        kind: kindOfOccurrence(occurrence),
+        createTime: now,
+        updateTime: now,
+      },
+      name,
+      note,
     };
   }
 }
 
+/** A new occurrence with its server-set fields, and its names parsed (so that nothing parses them again). */
+interface PreparedOccurrence {
+  readonly message: Occurrence;
+  readonly name: OccurrenceName;
+  /** Undefined when the note name does not parse, which validation refuses. */
+  readonly note: NoteName | undefined;
+}
+
+function rowOf({ message, name, note }: PreparedOccurrence): OccurrenceRow {
+  return note === undefined ? occurrenceRow(message) : occurrenceRow(message, { occurrence: name, note });
+}
+
 /** `projects/P/locations/L/notes/N` → `projects/P/notes/N`; anything unparsable unchanged. */
 function canonicalNoteName(name: string): string {
+  const parsed = parsedNoteName(name);
+  return parsed === undefined ? name : noteName(parsed.project, parsed.noteId);
+}
+
+function parsedNoteName(name: string): NoteName | undefined {
   try {
-    const parsed = parseNoteName(name);
-    return noteName(parsed.project, parsed.noteId);
+    return parseNoteName(name);
   } catch (error) {
-    if (error instanceof ScribaError) return name;
+    if (error instanceof ScribaError) return undefined;
     throw error;
   }
 }

@@ -9,7 +9,6 @@
 import {
   createRegistry,
   fromJson,
-  toJsonString,
   type DescFile,
   type DescMessage,
   type JsonValue,
@@ -20,6 +19,7 @@ import { timestampFromMs, type Timestamp } from "@bufbuild/protobuf/wkt";
 import { file_grafeas_v1_grafeas } from "../gen/grafeas/v1/grafeas_pb.js";
 import { file_grafeas_v1_project } from "../gen/grafeas/v1/project_pb.js";
 import { invalidArgument } from "../errors.js";
+import { writeJson } from "./json-writer.js";
 
 function withDependencies(file: DescFile, seen = new Set<DescFile>()): DescFile[] {
   if (!seen.has(file)) {
@@ -34,12 +34,15 @@ export const grafeasRegistry: Registry = createRegistry(
   ...withDependencies(file_grafeas_v1_project),
 );
 
-/** The stored form: proto3 JSON with defaults omitted and enums by name. */
+/**
+ * The stored form: proto3 JSON with defaults omitted and enums by name, as
+ * `toJsonString` writes it (json-writer writes the same text directly).
+ */
 export function toCanonicalJson<Desc extends DescMessage>(
   schema: Desc,
   message: MessageShape<Desc>,
 ): string {
-  return toJsonString(schema, message, { registry: grafeasRegistry });
+  return writeJson(schema, message, grafeasRegistry);
 }
 
 /** JSON text as the client or store gave it → message; bad input is INVALID_ARGUMENT. */
