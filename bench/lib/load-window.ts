@@ -9,6 +9,7 @@
  */
 import { LatencyHistogram } from "./histogram.js";
 import type { LoadTiming, LoadOutcome, LoadTool } from "./load-spec.js";
+import { seededRandom } from "../../src/testing/seeded-random.js";
 
 export interface WindowEvents {
   readonly opened?: () => void;
@@ -119,17 +120,7 @@ export class LoadWindow {
   }
 }
 
-/** mulberry32: a tiny seeded PRNG, so random request orders repeat between runs. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seededRandom };
 
 /** Picks items in turn or at random (seeded per connection). */
 export function picker<T>(items: readonly T[], order: "cycle" | "random", seed: number): () => T {

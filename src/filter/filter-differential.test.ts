@@ -29,6 +29,7 @@ import { Severity } from "../gen/grafeas/v1/severity_pb.js";
 import { VulnerabilityAssessmentNote_Assessment_State } from "../gen/grafeas/v1/vex_pb.js";
 import type { CompiledFilter, FilterResource } from "./compiled-filter.js";
 import { compileFilter } from "./index.js";
+import { seededRandom } from "../testing/seeded-random.js";
 
 // ---------------------------------------------------------------------------
 // The dataset
@@ -893,17 +894,6 @@ describe("project filters select the same objects in the predicate, SQLite and P
   }
 });
 
-/** A small seeded generator, so the generated filters are the same on every run. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Restrictions over every kind of field and comparator, for generated filters. */
 const generatedAtoms: readonly string[] = [

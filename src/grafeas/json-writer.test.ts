@@ -4,7 +4,8 @@ import { create, fromBinary, toBinary, toJsonString, type DescMessage, type Mess
 import { anyPack, timestampFromMs, TimestampSchema } from "@bufbuild/protobuf/wkt";
 import { DiscoveryOccurrenceSchema } from "../gen/grafeas/v1/discovery_pb.js";
 import { OccurrenceSchema } from "../gen/grafeas/v1/grafeas_pb.js";
-import { messageTypes, randomMessage, seededRandom } from "../wire/testing/random-messages.js";
+import { messageTypes, randomMessage } from "../wire/testing/random-messages.js";
+import { seededRandom } from "../testing/seeded-random.js";
 import { writeJson } from "./json-writer.js";
 import { grafeasRegistry } from "./proto-json.js";
 

@@ -9,7 +9,8 @@ import { Version_VersionKind } from "../gen/grafeas/v1/package_pb.js";
 import { Severity } from "../gen/grafeas/v1/severity_pb.js";
 import { grafeasRegistry } from "../grafeas/proto-json.js";
 import { decodeBinary, decodeCommon } from "./binary-decoder.js";
-import { messageTypes, randomMessage, seededRandom } from "./testing/random-messages.js";
+import { messageTypes, randomMessage } from "./testing/random-messages.js";
+import { seededRandom } from "../testing/seeded-random.js";
 
 /** decodeBinary gives fromBinary's message, or throws where fromBinary throws. */
 function assertDecodesAlike(schema: DescMessage, bytes: Uint8Array, what: string): void {

@@ -18,14 +18,11 @@
 import { create, fromBinary, protoInt64, ScalarType } from "@bufbuild/protobuf";
 import type { DescField, DescMessage, Message } from "@bufbuild/protobuf";
 import { isAscii, isUtf8 } from "node:buffer";
+import { wireBit32, wireBit64, wireLengthDelimited, wireTypeOf, wireVarint } from "./wire-types.js";
 
 /** protobuf-es's default recursion limit. */
 const recursionLimit = 100;
 
-const wireVarint = 0;
-const wireBit64 = 1;
-const wireLengthDelimited = 2;
-const wireBit32 = 5;
 
 /** Thrown inside the decoder when `fromBinary` must decide. */
 class NotCommon extends Error {}
@@ -132,24 +129,6 @@ function zeroMaker(schema: DescMessage): () => Message {
 }
 
 const plans = new WeakMap<DescMessage, MessagePlan>();
-
-function wireTypeOf(scalar: ScalarType): number {
-  switch (scalar) {
-    case ScalarType.BYTES:
-    case ScalarType.STRING:
-      return wireLengthDelimited;
-    case ScalarType.DOUBLE:
-    case ScalarType.FIXED64:
-    case ScalarType.SFIXED64:
-      return wireBit64;
-    case ScalarType.FIXED32:
-    case ScalarType.SFIXED32:
-    case ScalarType.FLOAT:
-      return wireBit32;
-    default:
-      return wireVarint;
-  }
-}
 
 const is64Bit = (scalar: ScalarType) =>
   scalar === ScalarType.INT64 ||

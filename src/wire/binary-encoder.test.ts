@@ -5,7 +5,8 @@ import { StructSchema, timestampFromMs, ValueSchema } from "@bufbuild/protobuf/w
 import { BatchCreateOccurrencesResponseSchema, OccurrenceSchema } from "../gen/grafeas/v1/grafeas_pb.js";
 import { grafeasRegistry } from "../grafeas/proto-json.js";
 import { encodeBinary } from "./binary-encoder.js";
-import { messageTypes, randomMessage, seededRandom } from "./testing/random-messages.js";
+import { messageTypes, randomMessage } from "./testing/random-messages.js";
+import { seededRandom } from "../testing/seeded-random.js";
 
 function assertSameBytes(schema: DescMessage, message: Message, what: string): void {
   const expected = toBinary(schema, message);

@@ -21,17 +21,12 @@
 import { create, protoInt64, ScalarType, toBinary } from "@bufbuild/protobuf";
 import type { DescField, DescMessage, Message } from "@bufbuild/protobuf";
 import { isWrapperDesc } from "@bufbuild/protobuf/wkt";
+import { wireEndGroup, wireLengthDelimited, wireStartGroup, wireTypeOf, wireVarint } from "./wire-types.js";
 
 // google.protobuf.FeatureSet.FieldPresence, as protobuf-es reads it.
 const implicitPresence = 2;
 const legacyRequired = 3;
 
-const wireVarint = 0;
-const wireBit64 = 1;
-const wireLengthDelimited = 2;
-const wireStartGroup = 3;
-const wireEndGroup = 4;
-const wireBit32 = 5;
 
 /** How a field's value is held and written. */
 const enum Shape {
@@ -75,24 +70,6 @@ interface MessagePlan {
 }
 
 const plans = new WeakMap<DescMessage, MessagePlan>();
-
-function wireTypeOf(scalar: ScalarType): number {
-  switch (scalar) {
-    case ScalarType.BYTES:
-    case ScalarType.STRING:
-      return wireLengthDelimited;
-    case ScalarType.DOUBLE:
-    case ScalarType.FIXED64:
-    case ScalarType.SFIXED64:
-      return wireBit64;
-    case ScalarType.FIXED32:
-    case ScalarType.SFIXED32:
-    case ScalarType.FLOAT:
-      return wireBit32;
-    default:
-      return wireVarint;
-  }
-}
 
 const tagOf = (number: number, wireType: number) => ((number << 3) | wireType) >>> 0;
 

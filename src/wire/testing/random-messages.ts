@@ -15,17 +15,6 @@ import { reflect, type ReflectMessage } from "@bufbuild/protobuf/reflect";
 /** google.protobuf.FeatureSet.FieldPresence.LEGACY_REQUIRED */
 const legacyRequired = 3;
 
-/** A small deterministic PRNG (mulberry32). */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const strings = [
   "",
