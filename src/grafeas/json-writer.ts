@@ -160,6 +160,19 @@ class JsonWriter {
     return `{${out}}`;
   }
 
+  /** One item of a list or one value of a map. */
+  element(
+    kind: "message" | "enum" | "scalar",
+    message: DescMessage | undefined,
+    schema: DescEnum | undefined,
+    scalar: ScalarType | undefined,
+    item: unknown,
+  ): string {
+    if (kind === "message") return this.message(message!, item as Message);
+    if (kind === "enum") return enumJson(schema!, item as number);
+    return scalarJson(scalar!, item);
+  }
+
   field(field: DescField, value: unknown): string {
     switch (field.fieldKind) {
       case "scalar":
@@ -172,12 +185,7 @@ class JsonWriter {
         const items = value as readonly unknown[];
         let out = "";
         for (const item of items) {
-          const json =
-            field.listKind === "message"
-              ? this.message(field.message, item as Message)
-              : field.listKind === "enum"
-                ? enumJson(field.enum, item as number)
-                : scalarJson(field.scalar, item);
+          const json = this.element(field.listKind, field.message, field.enum, field.scalar, item);
           out += out === "" ? json : `,${json}`;
         }
         return `[${out}]`;
@@ -186,13 +194,7 @@ class JsonWriter {
         const map = value as Record<string, unknown>;
         let out = "";
         for (const key of Object.keys(map)) {
-          const item = map[key];
-          const json =
-            field.mapKind === "message"
-              ? this.message(field.message, item as Message)
-              : field.mapKind === "enum"
-                ? enumJson(field.enum, item as number)
-                : scalarJson(field.scalar, item);
+          const json = this.element(field.mapKind, field.message, field.enum, field.scalar, map[key]);
           out += `${out === "" ? "" : ","}${JSON.stringify(key)}:${json}`;
         }
         return `{${out}}`;
