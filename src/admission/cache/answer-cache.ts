@@ -126,23 +126,11 @@ export class AnswerCache {
    */
   storedAnswers(questions: readonly AnswerQuestion[]): StoredAnswers | undefined {
     if (this.ttlMs <= 0) return undefined;
-    const now = this.#cache.now();
-    const keys: string[] = [];
-    const answers: (readonly unknown[])[] = [];
-    let expiresAt = Infinity;
-    for (const question of questions) {
-      const key = question.kind === "note" ? attestationKey(question.name, question.resourceUris) : vulnerabilityKey(question.name, question.resourceUris);
-      const stored = this.#cache.freshAt(key, now);
-      if (stored === undefined) return undefined;
-      keys.push(key);
-      answers.push(stored.value);
-      expiresAt = Math.min(expiresAt, stored.expiresAt);
-    }
-    for (const key of keys) {
-      this.#cache.hit(key);
-      this.#count("hit");
-    }
-    return { answers, expiresAt };
+    const keys = questions.map((q) => (q.kind === "note" ? attestationKey(q.name, q.resourceUris) : vulnerabilityKey(q.name, q.resourceUris)));
+    const stored = this.#cache.freshAll(keys);
+    if (stored === undefined) return undefined;
+    this.#metrics?.cacheRequests.inc({ cache: "metadata", result: "hit" }, keys.length);
+    return { answers: stored.values, expiresAt: stored.expiresAt };
   }
 
   /**

@@ -35,6 +35,7 @@ import type { PolicySet } from "../../policy/policy-set.js";
 import type { AdmissionMetrics } from "../admission-metrics.js";
 import type { AnswerCache } from "./answer-cache.js";
 import type { CacheStats } from "./lru-ttl-cache.js";
+import { LruTtlCache } from "./lru-ttl-cache.js";
 import type { VerificationCache } from "./verification-cache.js";
 
 export interface DecisionCacheOptions {
@@ -57,26 +58,19 @@ export interface CacheGenerations {
 interface Kept<T> {
   readonly policies: PolicySet;
   readonly generations: CacheGenerations;
-  readonly expiresAt: number;
   readonly value: T;
 }
 
 export class DecisionCache<T> {
-  readonly #entries = new Map<string, Kept<T>>();
-  readonly #maxEntries: number;
-  readonly #now: () => number;
+  readonly #cache: LruTtlCache<Kept<T>>;
   readonly #answers: AnswerCache;
   readonly #verdicts: VerificationCache;
   readonly #metrics: AdmissionMetrics | undefined;
   #hits = 0;
   #misses = 0;
-  #evictions = 0;
 
   constructor(options: DecisionCacheOptions) {
-    const maxEntries = options.maxEntries ?? 10_000;
-    if (!Number.isInteger(maxEntries) || maxEntries < 1) throw new Error("maxEntries must be a positive integer");
-    this.#maxEntries = maxEntries;
-    this.#now = options.now ?? Date.now;
+    this.#cache = new LruTtlCache({ maxEntries: options.maxEntries ?? 10_000, ...(options.now ? { now: options.now } : {}) });
     this.#answers = options.answers;
     this.#verdicts = options.verdicts;
     this.#metrics = options.metrics;
@@ -89,18 +83,18 @@ export class DecisionCache<T> {
 
   /** The decision kept for `key` under `policies`, if it is still valid. */
   get(key: string, policies: PolicySet): T | undefined {
-    const kept = this.#entries.get(key);
+    // Looked up without reordering: oldest first out (see the module comment).
+    const kept = this.#cache.fresh(key)?.value;
     const valid =
       kept !== undefined &&
       kept.policies === policies &&
-      kept.expiresAt > this.#now() &&
       kept.generations.answers === this.#answers.generation &&
       kept.generations.verdicts === this.#verdicts.generation;
     if (valid) this.#hits += 1;
     else {
       this.#misses += 1;
-      // Whatever made it invalid (time, a flush, a new policy set) never reverts.
-      if (kept !== undefined) this.#entries.delete(key);
+      // Whatever made it invalid (a flush, a new policy set) never reverts.
+      if (kept !== undefined) this.#cache.delete(key);
     }
     this.#metrics?.cacheRequests.inc({ cache: "decision", result: valid ? "hit" : "miss" });
     return valid ? kept.value : undefined;
@@ -111,22 +105,14 @@ export class DecisionCache<T> {
    * `generations` that stay fresh until `storedUntil`.
    */
   keep(key: string, policies: PolicySet, value: T, storedUntil: number, generations: CacheGenerations): void {
-    this.#entries.delete(key);
-    if (!(storedUntil > this.#now())) return;
-    this.#entries.set(key, { policies, generations, expiresAt: storedUntil, value });
-    while (this.#entries.size > this.#maxEntries) {
-      const oldest = this.#entries.keys().next();
-      if (oldest.done === true) break;
-      this.#entries.delete(oldest.value);
-      this.#evictions += 1;
-    }
+    this.#cache.set(key, { policies, generations, value }, storedUntil - this.#cache.now());
   }
 
   clear(): void {
-    this.#entries.clear();
+    this.#cache.clear();
   }
 
   stats(): CacheStats {
-    return { hits: this.#hits, misses: this.#misses, shared: 0, evictions: this.#evictions, size: this.#entries.size };
+    return { ...this.#cache.stats(), hits: this.#hits, misses: this.#misses };
   }
 }

@@ -77,24 +77,39 @@ export class LruTtlCache<V> {
     return entry.value;
   }
 
-  /** The cache's clock, for {@link LruTtlCache.freshAt}. */
+  /** The cache's clock. */
   now(): number {
     return this.#now();
   }
 
-  /** The value for `key` and its expiry, if it is stored and fresh at `now`; changes nothing (see {@link LruTtlCache.hit}). */
-  freshAt(key: string, now: number): StoredValue<V> | undefined {
+  /** The value for `key` and its expiry, if it is stored and fresh; changes nothing (no reordering, no count). */
+  fresh(key: string): StoredValue<V> | undefined {
     const entry = this.#entries.get(key);
-    return entry !== undefined && entry.expiresAt > now ? entry : undefined;
+    return entry !== undefined && entry.expiresAt > this.#now() ? entry : undefined;
   }
 
-  /** Counts a hit on `key`, found by {@link LruTtlCache.freshAt}, and marks it most recently used. */
-  hit(key: string): void {
-    const entry = this.#entries.get(key);
-    if (entry === undefined) return;
-    this.#entries.delete(key);
-    this.#entries.set(key, entry);
-    this.#hits += 1;
+  /**
+   * The values for every key, in order, and when the first of them expires,
+   * if all are stored and fresh: each then counts as a hit and is marked most
+   * recently used. If any is not, undefined, and nothing changes.
+   */
+  freshAll(keys: readonly string[]): { readonly values: V[]; readonly expiresAt: number } | undefined {
+    const now = this.#now();
+    const entries: Entry<V>[] = [];
+    for (const key of keys) {
+      const entry = this.#entries.get(key);
+      if (entry === undefined || entry.expiresAt <= now) return undefined;
+      entries.push(entry);
+    }
+    let expiresAt = Infinity;
+    keys.forEach((key, i) => {
+      const entry = entries[i]!;
+      this.#entries.delete(key);
+      this.#entries.set(key, entry);
+      expiresAt = Math.min(expiresAt, entry.expiresAt);
+    });
+    this.#hits += keys.length;
+    return { values: entries.map((entry) => entry.value), expiresAt };
   }
 
   /** Stores `value` for `ttlMs` (nothing is stored for a TTL of 0 or less). */

@@ -32,7 +32,7 @@ import type { AdmissionMetrics } from "../admission-metrics.js";
 import type { AuthorityEvidence } from "../admission-evidence.js";
 import { answerVersion } from "./answer-version.js";
 import { authorityFingerprint } from "./authority-fingerprint.js";
-import type { CacheStats, StoredValue } from "./lru-ttl-cache.js";
+import type { CacheStats } from "./lru-ttl-cache.js";
 import { LruTtlCache } from "./lru-ttl-cache.js";
 
 export interface VerificationCacheOptions {
@@ -116,23 +116,10 @@ export class VerificationCache {
    */
   storedVerdicts(questions: readonly VerdictQuestion[]): StoredVerdicts | undefined {
     if (this.ttlMs <= 0) return undefined;
-    const now = this.#cache.now();
-    const keys: string[] = [];
-    const found: StoredValue<AuthorityEvidence>[] = [];
-    for (const { authority, pinned, occurrences } of questions) {
-      const key = VerificationCache.keyOf(authority, pinned, occurrences);
-      const stored = this.#cache.freshAt(key, now);
-      if (stored === undefined) return undefined;
-      keys.push(key);
-      found.push(stored);
-    }
-    let expiresAt = Infinity;
-    for (let i = 0; i < keys.length; i++) {
-      this.#cache.hit(keys[i]!);
-      this.#metrics?.cacheRequests.inc({ cache: "verification", result: "hit" });
-      expiresAt = Math.min(expiresAt, found[i]!.expiresAt);
-    }
-    return { verdicts: found.map((f) => f.value), expiresAt };
+    const stored = this.#cache.freshAll(questions.map((q) => VerificationCache.keyOf(q.authority, q.pinned, q.occurrences)));
+    if (stored === undefined) return undefined;
+    this.#metrics?.cacheRequests.inc({ cache: "verification", result: "hit" }, questions.length);
+    return { verdicts: stored.values, expiresAt: stored.expiresAt };
   }
 
   /** Counts flushes: what is derived from stored verdicts is valid only while this has not moved. */
