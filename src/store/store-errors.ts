@@ -90,3 +90,7 @@ export const schemaTooNew = (found: number, known: number) =>
  */
 export const rowMismatch = (name: string, expected: string) =>
   new ScribaError("INTERNAL", `row ${q(name)} does not belong to ${q(expected)}`);
+
+/** An object changed under an update again and again: the update gives up rather than loop. */
+export const updateContended = (name: string, attempts: number) =>
+  new ScribaError("ABORTED", `${q(name)} changed under this update ${attempts} times in a row; retry the update`);

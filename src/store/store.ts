@@ -72,9 +72,12 @@ export interface Page {
 }
 
 /**
- * Computes the new row from the current record inside the store's transaction,
- * so a read-modify-write never loses a concurrent update. It may throw a
- * ScribaError to refuse the update; nothing is written then.
+ * Computes the new row from the current record. The store writes the row only
+ * if the object is still that record (by computing it inside the write
+ * transaction, or by a compare-and-swap that calls this again after a
+ * concurrent change), so a read-modify-write never loses a concurrent update.
+ * It must therefore have no side effects. It may throw a ScribaError to refuse
+ * the update; nothing is written then.
  */
 export type NoteUpdate = (current: StoredRecord) => NoteRow;
 export type OccurrenceUpdate = (current: StoredRecord) => OccurrenceRow;

@@ -9,10 +9,14 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { ScribaError } from "../../errors.js";
 import { attestationNote, attestationOccurrence, imageUri, noteRow } from "../test-fixtures.js";
+import type { StoredRecord } from "../store.js";
 import { namesOf, rejectsWith, type UseStore } from "./harness.js";
 
 const all = { pageSize: 1000 };
 const qa = "projects/signing/notes/qa";
+
+const descriptionOf = (record: StoredRecord) =>
+  (JSON.parse(record.json) as { shortDescription?: string }).shortDescription ?? "";
 
 export function updateCases(use: UseStore): void {
   test("updateNote hands the callback the current record and stores its row in place", () =>
@@ -30,6 +34,17 @@ export function updateCases(use: UseStore): void {
       assert.deepEqual(updated, { name: replacement.name, json: replacement.json });
       assert.equal((await store.getNote("p", "n")).json, replacement.json);
       assert.deepEqual(namesOf(await store.listNotes("p", all)), ["projects/p/notes/n", "projects/p/notes/later"]);
+    }));
+
+  test("two overlapping updates of one note both take effect", () =>
+    use(async (store) => {
+      await store.createNote(noteRow("p", "n", { shortDescription: "" }));
+      /** Appends `mark` to the description it finds, so a lost update shows as a missing mark. */
+      const append = (mark: string) => (current: StoredRecord) =>
+        noteRow("p", "n", { shortDescription: `${descriptionOf(current)}${mark}` });
+      await Promise.all([store.updateNote("p", "n", append("a")), store.updateNote("p", "n", append("b"))]);
+      const final = descriptionOf(await store.getNote("p", "n"));
+      assert.ok(final === "ab" || final === "ba", `expected both updates, found ${JSON.stringify(final)}`);
     }));
 
   test("an update callback that throws changes nothing and its error reaches the caller", () =>

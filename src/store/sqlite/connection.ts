@@ -45,7 +45,8 @@ export const busyTimeoutMs = 5000;
  */
 export const mmapSizeBytes = 1024 * 1024 * 1024;
 
-const inMemory = (path: string) => path === ":memory:" || path === "";
+/** `:memory:` (or an empty path): a database private to one connection. */
+export const inMemory = (path: string) => path === ":memory:" || path === "";
 
 function cannotOpen(path: string, error: unknown): ScribaError {
   if (error instanceof ScribaError) return error;

@@ -10,12 +10,12 @@ import { compileFilter } from "../../filter/index.js";
 import { describeStoreConformance } from "../conformance.js";
 import { namesOf, rejectsWith } from "../conformance/harness.js";
 import type { Store } from "../store.js";
-import { attestationNote, attestationOccurrence, imageUri } from "../test-fixtures.js";
+import { attestationNote, attestationOccurrence, imageUri, noteRow } from "../test-fixtures.js";
 import { busyTimeoutMs, mmapSizeBytes, openDatabase } from "./connection.js";
 import { noteOccurrenceListSql, occurrenceListSql } from "./list-sql.js";
 import { migrate, schemaVersion } from "./migrate.js";
 import { latestSchemaVersion, migrations } from "./schema.js";
-import { openSqliteStore } from "./sqlite-store.js";
+import { maxUpdateAttempts, openSqliteStore } from "./sqlite-store.js";
 
 const scratch = mkdtempSync(join(tmpdir(), "scriba-sqlite-test-"));
 after(() => rmSync(scratch, { recursive: true, force: true }));
@@ -25,6 +25,7 @@ let counter = 0;
 const freshPath = () => join(scratch, `case-${++counter}`, "nested", "scriba.db");
 
 describeStoreConformance("the SQLite store", () => Promise.resolve(openSqliteStore({ path: freshPath() })));
+describeStoreConformance("the in-memory SQLite store", () => Promise.resolve(openSqliteStore({ path: ":memory:" })));
 
 /** Opens a store on `path`, runs `body`, and closes it. */
 async function withStore(path: string, body: (store: Store) => Promise<void>): Promise<void> {
@@ -117,9 +118,9 @@ describe("the SQLite store on disk", () => {
 
   test("a point read still waiting when the store closes is refused, not left hanging", async () => {
     const store = openSqliteStore({ path: freshPath() });
-    const read = store.getOccurrence("p", "o1");
+    const refused = rejectsWith(store.getOccurrence("p", "o1"), "UNAVAILABLE");
     await store.close();
-    await rejectsWith(read, "UNAVAILABLE");
+    await refused;
     await rejectsWith(store.getNote("p", "n"), "UNAVAILABLE");
   });
 
@@ -241,6 +242,71 @@ describe("SQLite migrations", () => {
         error.message.includes(`version ${latestSchemaVersion + 1}`),
     );
   });
+});
+
+describe("SQLite updates (read, compute, compare-and-swap)", () => {
+  /** The note's description as stored. */
+  const descriptionIn = (json: string) => (JSON.parse(json) as { shortDescription?: string }).shortDescription;
+
+  /**
+   * Opens a store with a note `p/n` and, beside it, a plain connection to the
+   * same file: what another Scriba process writing between this update's read
+   * and its write looks like.
+   */
+  async function withRival(body: (store: Store, rival: (description: string) => void) => Promise<void>): Promise<void> {
+    const path = freshPath();
+    await withStore(path, async (store) => {
+      await store.createNote(noteRow("p", "n", { shortDescription: "original" }));
+      const db = new Database(path);
+      const rewrite = db.prepare("UPDATE notes SET data = ? WHERE project = 'p' AND note_id = 'n'");
+      try {
+        await body(store, (description) => rewrite.run(noteRow("p", "n", { shortDescription: description }).json));
+      } finally {
+        db.close();
+      }
+    });
+  }
+
+  test("an update whose note changed after it was read computes again from the new note", () =>
+    withRival(async (store, rival) => {
+      const seen: (string | undefined)[] = [];
+      const updated = await store.updateNote("p", "n", (current) => {
+        seen.push(descriptionIn(current.json));
+        if (seen.length === 1) rival("rival");
+        return noteRow("p", "n", { shortDescription: `${descriptionIn(current.json)}+mine` });
+      });
+      assert.deepEqual(seen, ["original", "rival"]);
+      assert.equal(descriptionIn(updated.json), "rival+mine");
+      assert.equal(descriptionIn((await store.getNote("p", "n")).json), "rival+mine");
+    }));
+
+  test("an update that keeps losing the race gives up with ABORTED and writes nothing", () =>
+    withRival(async (store, rival) => {
+      let calls = 0;
+      const error = await rejectsWith(
+        store.updateNote("p", "n", () => {
+          rival(`rival ${++calls}`);
+          return noteRow("p", "n", { shortDescription: "mine" });
+        }),
+        "ABORTED",
+      );
+      assert.equal(calls, maxUpdateAttempts);
+      assert.match(error.message, /projects\/p\/notes\/n/);
+      assert.equal(descriptionIn((await store.getNote("p", "n")).json), `rival ${maxUpdateAttempts}`);
+    }));
+
+  test("an update whose note was deleted after it was read is NOT_FOUND", () =>
+    withRival(async (store) => {
+      // The delete reaches the writer before this update's write does.
+      await rejectsWith(
+        store.updateNote("p", "n", (current) => {
+          void store.deleteNote("p", "n");
+          return noteRow("p", "n", { shortDescription: `${descriptionIn(current.json)}+mine` });
+        }),
+        "NOT_FOUND",
+      );
+      await rejectsWith(store.getNote("p", "n"), "NOT_FOUND");
+    }));
 });
 
 describe("SQLite durability", () => {

@@ -1,20 +1,22 @@
 /**
  * @module store/sqlite/sqlite-store
  *
- * The SQLite adapter of the storage port (better-sqlite3, one connection per
- * process). Every write runs in an IMMEDIATE transaction, which takes the
- * write lock up front: the checks it makes (duplicate IDs, missing notes) stay
- * true until it commits, even with other processes writing to the same file,
- * and a busy database makes it wait (see `connection.ts`) rather than fail
- * half-way. Constraints in the schema back the same rules up.
+ * The SQLite adapter of the storage port (better-sqlite3). Reads run on the
+ * store's own connection, in the caller's thread: queries are short and
+ * paged, so a read holds the event loop for microseconds to a few
+ * milliseconds. Writes go to a {@link SqliteWriter}: on a database file, a
+ * thread with a connection of its own, so that commits (and their fsyncs) do
+ * not hold the event loop; see `sqlite-writes.ts` for the transactions.
  *
- * better-sqlite3 is synchronous; queries are short and paged, so a call holds
- * the event loop for microseconds to a few milliseconds.
+ * An update reads the current object here, computes the new row, and has the
+ * writer store it only if the object is still the one it read; otherwise it
+ * reads again. No concurrent update is lost, and the update callback may run
+ * more than once.
  */
+import { resolve } from "node:path";
 import type Database from "better-sqlite3";
 import { ScribaError } from "../../errors.js";
 import { noteName, occurrenceName, projectName } from "../../grafeas/resource-names.js";
-import { checkBatchProject, checkNoteBatch, checkOccurrenceBatch, noteKey } from "../batch-checks.js";
 import { pageOf, projectRecord, type SequencedRecord } from "../list-query.js";
 import type {
   ListQuery,
@@ -27,19 +29,14 @@ import type {
   StoredRecord,
 } from "../store.js";
 import {
-  noteExists,
-  noteInUse,
   noteNotFound,
-  occurrenceExists,
-  occurrenceNoteMissing,
   occurrenceNotFound,
-  projectExists,
-  projectNotEmpty,
   projectNotFound,
   rowMismatch,
   storeClosed,
+  updateContended,
 } from "../store-errors.js";
-import { openDatabase, type SqliteStoreOptions } from "./connection.js";
+import { inMemory, openDatabase, type SqliteStoreOptions } from "./connection.js";
 import {
   noteListSql,
   noteOccurrenceListSql,
@@ -47,40 +44,33 @@ import {
   projectListSql,
   type SqlQuery,
 } from "./list-sql.js";
-import { isForeignKeyViolation, isUniqueViolation, toScribaError } from "./sqlite-errors.js";
+import { toScribaError } from "./sqlite-errors.js";
+import { InThreadWriter, type SqliteWriter } from "./sqlite-writer.js";
+import type { ReplaceOutcome, WriteArguments, WriteOperation, WriteResult } from "./sqlite-writes.js";
 import { StatementCache } from "./statement-cache.js";
+import { WriterThread } from "./writer-thread.js";
 
 export type { SqliteStoreOptions } from "./connection.js";
 
-/** Opens (creating and migrating as needed) a SQLite store. */
+/**
+ * Opens (creating and migrating as needed) a SQLite store: its writer runs on
+ * a thread of its own, except for an in-memory database, which only the
+ * store's connection can see.
+ */
 export function openSqliteStore(options: SqliteStoreOptions): Store {
-  return new SqliteStore(openDatabase(options));
+  const db = openDatabase(options);
+  const writer = inMemory(options.path)
+    ? new InThreadWriter(db)
+    : new WriterThread({ path: resolve(options.path), synchronous: options.synchronous ?? "FULL" });
+  return new SqliteStore(db, writer);
 }
 
+/** How often an update re-reads an object that keeps changing under it before giving up. */
+export const maxUpdateAttempts = 10;
+
 const sql = {
-  ensureProject:
-    "INSERT INTO projects (project, name) VALUES (?, ?) ON CONFLICT (project) DO NOTHING",
   projectExists: "SELECT 1 FROM projects WHERE project = ?",
-  projectHoldsObjects:
-    "SELECT EXISTS (SELECT 1 FROM notes WHERE project = ?) OR EXISTS (SELECT 1 FROM occurrences WHERE project = ?) AS holds",
-  deleteProject: "DELETE FROM projects WHERE project = ?",
-
   noteExists: "SELECT 1 FROM notes WHERE project = ? AND note_id = ?",
-  getNote: "SELECT seq, name, data FROM notes WHERE project = ? AND note_id = ?",
-  insertNote:
-    "INSERT INTO notes (project, note_id, name, kind, create_time, update_time, data) VALUES (?, ?, ?, ?, ?, ?, ?)",
-  updateNote:
-    "UPDATE notes SET name = ?, kind = ?, create_time = ?, update_time = ?, data = ? WHERE seq = ?",
-  deleteNote: "DELETE FROM notes WHERE project = ? AND note_id = ?",
-
-  occurrenceExists: "SELECT 1 FROM occurrences WHERE project = ? AND occurrence_id = ?",
-  getOccurrence: "SELECT seq, name, data FROM occurrences WHERE project = ? AND occurrence_id = ?",
-  insertOccurrence:
-    "INSERT INTO occurrences (project, occurrence_id, name, note_name, note_project, note_id, kind, resource_uri, create_time, update_time, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-  updateOccurrence:
-    "UPDATE occurrences SET name = ?, note_name = ?, note_project = ?, note_id = ?, kind = ?, resource_uri = ?, create_time = ?, update_time = ?, data = ? WHERE seq = ?",
-  deleteOccurrence: "DELETE FROM occurrences WHERE project = ? AND occurrence_id = ?",
-
   ping: "SELECT 1",
 } as const;
 
@@ -127,30 +117,27 @@ interface DataRow {
   readonly data: string;
 }
 
-const recordOf = (row: DataRow): StoredRecord => ({ name: row.name, json: row.data });
 const sequenced = (row: DataRow): SequencedRecord => ({ seq: row.seq, name: row.name, json: row.data });
+const recordOfRow = (row: NoteRow | OccurrenceRow): StoredRecord => ({ name: row.name, json: row.json });
 
 class SqliteStore implements Store {
   readonly kind = "sqlite";
   readonly #db: Database.Database;
+  readonly #writer: SqliteWriter;
   readonly #q: Statements;
   readonly #statements: StatementCache;
   /** Point reads waiting for the end of this turn of the event loop (see #pointRead). */
   #pointReads: PointRead[] = [];
-  /** Inserts rows in a savepoint (it always runs inside a write transaction): all of them or none. */
-  readonly #insertOccurrences: (rows: readonly OccurrenceRow[]) => void;
   #closed = false;
 
-  constructor(db: Database.Database) {
+  constructor(db: Database.Database, writer: SqliteWriter) {
     this.#db = db;
+    this.#writer = writer;
     this.#q = prepareStatements(db);
     this.#statements = new StatementCache(db);
-    this.#insertOccurrences = db.transaction((rows: readonly OccurrenceRow[]) => {
-      for (const row of rows) this.#insertOccurrence(row);
-    });
   }
 
-  /** Runs one call, turning every failure into a ScribaError that is safe to show a client. */
+  /** Runs one read, turning every failure into a ScribaError that is safe to show a client. */
   #run<T>(call: () => T): Promise<T> {
     try {
       if (this.#closed) throw storeClosed();
@@ -160,9 +147,10 @@ class SqliteStore implements Store {
     }
   }
 
-  /** Runs `body` in an IMMEDIATE transaction; a throw rolls everything back. */
-  #write<T>(body: () => T): T {
-    return this.#db.transaction(body).immediate();
+  /** Hands one write to the writer. */
+  #write<K extends WriteOperation>(operation: K, ...args: WriteArguments<K>): Promise<WriteResult<K>> {
+    if (this.#closed) return Promise.reject(storeClosed());
+    return this.#writer.run(operation, ...args);
   }
 
   /** Runs `body` in a read transaction, so that its queries see one snapshot. */
@@ -227,10 +215,6 @@ class SqliteStore implements Store {
     return this.#statements.get(query.sql).all(...query.params) as T[];
   }
 
-  #ensureProject(project: string): void {
-    this.#q.ensureProject.run(project, projectName(project));
-  }
-
   #hasProject(project: string): boolean {
     return this.#q.projectExists.get(project) !== undefined;
   }
@@ -239,59 +223,13 @@ class SqliteStore implements Store {
     return this.#q.noteExists.get(project, noteId) !== undefined;
   }
 
-  #hasOccurrence(project: string, occurrenceId: string): boolean {
-    return this.#q.occurrenceExists.get(project, occurrenceId) !== undefined;
-  }
-
-  #insertNote(row: NoteRow): void {
-    try {
-      this.#q.insertNote.run(
-        row.project,
-        row.noteId,
-        row.name,
-        row.kind,
-        row.createTime,
-        row.updateTime,
-        row.json,
-      );
-    } catch (error) {
-      if (isUniqueViolation(error)) throw noteExists(row.name);
-      throw error;
-    }
-  }
-
-  #insertOccurrence(row: OccurrenceRow): void {
-    try {
-      this.#q.insertOccurrence.run(
-        row.project,
-        row.occurrenceId,
-        row.name,
-        row.noteName,
-        row.noteProject,
-        row.noteId,
-        row.kind,
-        row.resourceUri,
-        row.createTime,
-        row.updateTime,
-        row.json,
-      );
-    } catch (error) {
-      if (isUniqueViolation(error)) throw occurrenceExists(row.name);
-      if (isForeignKeyViolation(error)) throw occurrenceNoteMissing(row.noteName);
-      throw error;
-    }
-  }
-
   #page(query: SqlQuery, pageSize: number): Page {
     return pageOf(this.#all<DataRow>(query).map(sequenced), pageSize);
   }
 
-  createProject(project: string): Promise<StoredRecord> {
-    return this.#run(() => {
-      const inserted = this.#q.ensureProject.run(project, projectName(project));
-      if (inserted.changes === 0) throw projectExists(projectName(project));
-      return projectRecord(project);
-    });
+  async createProject(project: string): Promise<StoredRecord> {
+    await this.#write("createProject", project);
+    return projectRecord(project);
   }
 
   getProject(project: string): Promise<StoredRecord> {
@@ -312,48 +250,17 @@ class SqliteStore implements Store {
   }
 
   deleteProject(project: string): Promise<void> {
-    return this.#run(() =>
-      this.#write(() => {
-        const name = projectName(project);
-        if (!this.#hasProject(project)) throw projectNotFound(name);
-        const holds = this.#q.projectHoldsObjects.get(project, project) as { holds: number } | undefined;
-        if (holds?.holds === 1) {
-          throw projectNotEmpty(name);
-        }
-        try {
-          this.#q.deleteProject.run(project);
-        } catch (error) {
-          if (isForeignKeyViolation(error)) throw projectNotEmpty(name);
-          throw error;
-        }
-      }),
-    );
+    return this.#write("deleteProject", project);
   }
 
-  createNote(row: NoteRow): Promise<StoredRecord> {
-    return this.#run(() =>
-      this.#write(() => {
-        if (this.#hasNote(row.project, row.noteId)) throw noteExists(row.name);
-        this.#ensureProject(row.project);
-        this.#insertNote(row);
-        return { name: row.name, json: row.json };
-      }),
-    );
+  async createNote(row: NoteRow): Promise<StoredRecord> {
+    await this.#write("createNote", row);
+    return recordOfRow(row);
   }
 
-  batchCreateNotes(project: string, rows: readonly NoteRow[]): Promise<StoredRecord[]> {
-    return this.#run(() =>
-      this.#write(() => {
-        const existing = new Set(
-          rows.filter((row) => this.#hasNote(project, row.noteId)).map((row) => row.noteId),
-        );
-        checkNoteBatch(project, rows, existing);
-        if (rows.length === 0) return [];
-        this.#ensureProject(project);
-        for (const row of rows) this.#insertNote(row);
-        return rows.map((row) => ({ name: row.name, json: row.json }));
-      }),
-    );
+  async batchCreateNotes(project: string, rows: readonly NoteRow[]): Promise<StoredRecord[]> {
+    await this.#write("batchCreateNotes", project, rows);
+    return rows.map(recordOfRow);
   }
 
   getNote(project: string, noteId: string): Promise<StoredRecord> {
@@ -366,91 +273,31 @@ class SqliteStore implements Store {
   }
 
   updateNote(project: string, noteId: string, update: NoteUpdate): Promise<StoredRecord> {
-    return this.#run(() =>
-      this.#write(() => {
-        const current = this.#q.getNote.get(project, noteId) as DataRow | undefined;
-        if (current === undefined) throw noteNotFound(noteName(project, noteId));
-        const row = update(recordOf(current));
-        if (row.project !== project || row.noteId !== noteId) {
-          throw rowMismatch(row.name, noteName(project, noteId));
-        }
-        this.#q.updateNote.run(
-          row.name,
-          row.kind,
-          row.createTime,
-          row.updateTime,
-          row.json,
-          current.seq,
-        );
-        return { name: row.name, json: row.json };
-      }),
+    const name = noteName(project, noteId);
+    return this.#update(
+      name,
+      () => this.getNote(project, noteId),
+      (current) => {
+        const row = update(current);
+        if (row.project !== project || row.noteId !== noteId) throw rowMismatch(row.name, name);
+        return row;
+      },
+      (expectedJson, row) => this.#write("replaceNote", expectedJson, row),
     );
   }
 
   deleteNote(project: string, noteId: string): Promise<void> {
-    return this.#run(() => {
-      const name = noteName(project, noteId);
-      let deleted: Database.RunResult;
-      try {
-        // One statement: the foreign key refuses it atomically while occurrences use the note.
-        deleted = this.#q.deleteNote.run(project, noteId);
-      } catch (error) {
-        if (isForeignKeyViolation(error)) throw noteInUse(name);
-        throw error;
-      }
-      if (deleted.changes === 0) throw noteNotFound(name);
-    });
+    return this.#write("deleteNote", project, noteId, noteName(project, noteId));
   }
 
-  createOccurrence(row: OccurrenceRow): Promise<StoredRecord> {
-    return this.#run(() =>
-      this.#write(() => {
-        if (this.#hasOccurrence(row.project, row.occurrenceId)) throw occurrenceExists(row.name);
-        if (!this.#hasNote(row.noteProject, row.noteId)) throw occurrenceNoteMissing(row.noteName);
-        this.#ensureProject(row.project);
-        this.#insertOccurrence(row);
-        return { name: row.name, json: row.json };
-      }),
-    );
+  async createOccurrence(row: OccurrenceRow): Promise<StoredRecord> {
+    await this.#write("createOccurrence", row);
+    return recordOfRow(row);
   }
 
-  /**
-   * Inserts the batch trusting the constraints (unique IDs, the note's foreign
-   * key) to refuse what the batch checks look for, so that a good batch —
-   * nearly every batch — costs its inserts and no lookups. When an insert is
-   * refused, the batch's inserts are rolled back (they ran in a savepoint) and
-   * the checks run on what is stored, inside the same write transaction, so
-   * the error names every bad item exactly as checking first would.
-   */
-  batchCreateOccurrences(project: string, rows: readonly OccurrenceRow[]): Promise<StoredRecord[]> {
-    return this.#run(() =>
-      this.#write(() => {
-        checkBatchProject(project, rows);
-        if (rows.length === 0) return [];
-        this.#ensureProject(project);
-        try {
-          this.#insertOccurrences(rows);
-        } catch (error) {
-          // #insertOccurrence turns a refused insert into a ScribaError; anything else is not the batch's fault.
-          if (error instanceof ScribaError) this.#checkOccurrenceBatch(project, rows);
-          throw error;
-        }
-        return rows.map((row) => ({ name: row.name, json: row.json }));
-      }),
-    );
-  }
-
-  /** Throws the error that names every bad item of the batch (nothing if none is bad). */
-  #checkOccurrenceBatch(project: string, rows: readonly OccurrenceRow[]): void {
-    const existingIds = new Set(
-      rows.filter((row) => this.#hasOccurrence(project, row.occurrenceId)).map((row) => row.occurrenceId),
-    );
-    const existingNotes = new Set(
-      rows
-        .filter((row) => this.#hasNote(row.noteProject, row.noteId))
-        .map((row) => noteKey(row.noteProject, row.noteId)),
-    );
-    checkOccurrenceBatch(project, rows, existingIds, existingNotes);
+  async batchCreateOccurrences(project: string, rows: readonly OccurrenceRow[]): Promise<StoredRecord[]> {
+    await this.#write("batchCreateOccurrences", project, rows);
+    return rows.map(recordOfRow);
   }
 
   getOccurrence(project: string, occurrenceId: string): Promise<StoredRecord> {
@@ -477,54 +324,60 @@ class SqliteStore implements Store {
     occurrenceId: string,
     update: OccurrenceUpdate,
   ): Promise<StoredRecord> {
-    return this.#run(() =>
-      this.#write(() => {
-        const current = this.#q.getOccurrence.get(project, occurrenceId) as DataRow | undefined;
-        if (current === undefined) throw occurrenceNotFound(occurrenceName(project, occurrenceId));
-        const row = update(recordOf(current));
-        if (row.project !== project || row.occurrenceId !== occurrenceId) {
-          throw rowMismatch(row.name, occurrenceName(project, occurrenceId));
-        }
-        if (!this.#hasNote(row.noteProject, row.noteId)) throw occurrenceNoteMissing(row.noteName);
-        this.#q.updateOccurrence.run(
-          row.name,
-          row.noteName,
-          row.noteProject,
-          row.noteId,
-          row.kind,
-          row.resourceUri,
-          row.createTime,
-          row.updateTime,
-          row.json,
-          current.seq,
-        );
-        return { name: row.name, json: row.json };
-      }),
+    const name = occurrenceName(project, occurrenceId);
+    return this.#update(
+      name,
+      () => this.getOccurrence(project, occurrenceId),
+      (current) => {
+        const row = update(current);
+        if (row.project !== project || row.occurrenceId !== occurrenceId) throw rowMismatch(row.name, name);
+        return row;
+      },
+      (expectedJson, row) => this.#write("replaceOccurrence", expectedJson, row),
     );
   }
 
   deleteOccurrence(project: string, occurrenceId: string): Promise<void> {
-    return this.#run(() => {
-      const deleted = this.#q.deleteOccurrence.run(project, occurrenceId);
-      if (deleted.changes === 0) throw occurrenceNotFound(occurrenceName(project, occurrenceId));
-    });
+    return this.#write("deleteOccurrence", project, occurrenceId, occurrenceName(project, occurrenceId));
   }
 
-  ping(): Promise<void> {
-    return this.#run(() => {
-      try {
-        this.#q.ping.get();
-      } catch (error) {
-        throw new ScribaError("UNAVAILABLE", "the SQLite database does not answer", { cause: error });
+  /**
+   * Read, compute, compare-and-swap: the writer stores the new row only if
+   * the object is still the one read; if it changed in between, read again.
+   */
+  async #update<R extends NoteRow | OccurrenceRow>(
+    name: string,
+    read: () => Promise<StoredRecord>,
+    compute: (current: StoredRecord) => R,
+    replace: (expectedJson: string, row: R) => Promise<ReplaceOutcome>,
+  ): Promise<StoredRecord> {
+    try {
+      for (let attempt = 1; attempt <= maxUpdateAttempts; attempt++) {
+        const current = await read();
+        const row = compute(current);
+        if ((await replace(current.json, row)) === "replaced") return recordOfRow(row);
       }
-    });
+    } catch (error) {
+      throw toScribaError(error);
+    }
+    throw updateContended(name, maxUpdateAttempts);
   }
 
-  close(): Promise<void> {
-    if (!this.#closed) {
-      this.#closed = true;
-      this.#db.close();
+  async ping(): Promise<void> {
+    try {
+      await this.#run(() => this.#q.ping.get());
+      await this.#writer.ping();
+    } catch (error) {
+      if (error instanceof ScribaError && error.code === "UNAVAILABLE") throw error;
+      throw new ScribaError("UNAVAILABLE", "the SQLite database does not answer", { cause: error });
     }
-    return Promise.resolve();
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    // The writes already handed over finish first; the writer's connection closes with them.
+    await this.#writer.close();
+    this.#db.close();
   }
 }

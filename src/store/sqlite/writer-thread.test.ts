@@ -1,0 +1,81 @@
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, describe, test } from "node:test";
+import { rejectsWith } from "../conformance/harness.js";
+import { attestationNote } from "../test-fixtures.js";
+import { openSqliteStore } from "./sqlite-store.js";
+import { WriterThread } from "./writer-thread.js";
+
+const scratch = mkdtempSync(join(tmpdir(), "scriba-writer-test-"));
+after(() => rmSync(scratch, { recursive: true, force: true }));
+
+let counter = 0;
+const freshPath = () => join(scratch, `case-${++counter}`, "scriba.db");
+
+describe("the SQLite writer thread", () => {
+  test("writes handed over before close are all committed, and later ones are refused", async () => {
+    const path = freshPath();
+    const store = openSqliteStore({ path });
+    const writes = Array.from({ length: 20 }, (_, n) => store.createNote(attestationNote("p", `n${n}`)));
+    const closed = store.close();
+    await rejectsWith(store.createNote(attestationNote("p", "late")), "UNAVAILABLE");
+    await Promise.all(writes);
+    await closed;
+    const reopened = openSqliteStore({ path });
+    try {
+      assert.equal((await reopened.listNotes("p", { pageSize: 100 })).records.length, 20);
+    } finally {
+      await reopened.close();
+    }
+  });
+
+  test("a writer that cannot open its database fails every write and ping UNAVAILABLE instead of hanging", async () => {
+    const notADirectory = join(scratch, "plain-file");
+    writeFileSync(notADirectory, "");
+    const writer = new WriterThread({ path: join(notADirectory, "scriba.db"), synchronous: "FULL" });
+    try {
+      const error = await rejectsWith(writer.run("createProject", "p"), "UNAVAILABLE");
+      assert.match(error.message, /writer has stopped/);
+      await rejectsWith(writer.ping(), "UNAVAILABLE");
+      await rejectsWith(writer.run("createProject", "q"), "UNAVAILABLE");
+    } finally {
+      await writer.close();
+    }
+  });
+
+  test("an idle writer does not keep the process alive", async () => {
+    const storeModule = new URL("./sqlite-store.ts", import.meta.url).href;
+    const fixturesModule = new URL("../test-fixtures.ts", import.meta.url).href;
+    // The child writes and returns without closing the store: it must still exit on its own.
+    const child = spawn(
+      process.execPath,
+      [
+        "--import",
+        "tsx",
+        "--input-type=module",
+        "--eval",
+        `
+        const { openSqliteStore } = await import(${JSON.stringify(storeModule)});
+        const { attestationNote } = await import(${JSON.stringify(fixturesModule)});
+        const store = openSqliteStore({ path: ${JSON.stringify(freshPath())} });
+        await store.createNote(attestationNote("p", "n"));
+        process.stdout.write("written\\n");
+        `,
+      ],
+      { stdio: ["ignore", "pipe", "inherit"] },
+    );
+    let output = "";
+    child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    const timer = setTimeout(() => child.kill("SIGKILL"), 20_000);
+    const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) =>
+      child.on("exit", (exitCode, exitSignal) => resolve([exitCode, exitSignal])),
+    );
+    clearTimeout(timer);
+    assert.equal(signal, null, "the child had to be killed: the writer kept it alive");
+    assert.equal(code, 0);
+    assert.equal(output, "written\n");
+  });
+});
