@@ -9,6 +9,12 @@
  * REST too — the two differ in what the reply costs (gRPC re-encodes the
  * created occurrences; REST writes their stored JSON as is).
  *
+ * And one more figure on the FULL server, `ingest.reads`: REST GetOccurrence
+ * of the occurrences just created while that gRPC ingest keeps running, beside
+ * the same GETs on the same server with no ingest. No target: it shows that
+ * reads keep flowing during a bulk ingest (the SQLite store commits on its
+ * writer thread, not on the event loop that answers the reads).
+ *
  * Baseline, in the same run: raw better-sqlite3 inserts of the rows the
  * service derives for those same occurrences, in transactions of 1000, into
  * the same schema with the same pragmas (WAL, foreign keys, the same
@@ -17,6 +23,7 @@
  * Target: ≥ 50% of the raw insert rate.
  */
 import { join } from "node:path";
+import { setTimeout as delay } from "node:timers/promises";
 import { create, fromBinary, toBinary, toJsonString } from "@bufbuild/protobuf";
 import {
   BatchCreateOccurrencesRequestSchema,
@@ -28,9 +35,9 @@ import { grafeasRegistry } from "../../src/grafeas/proto-json.js";
 import type { HttpRequestTemplate, LoadSpec, LoadTiming } from "../lib/load-spec.js";
 import { measureServer } from "../lib/load-runner.js";
 import { expectGrpcOk, expectHttpOk } from "../lib/probe.js";
-import { startScribaServe } from "../lib/servers.js";
+import { startScribaServe, type RunningScriba } from "../lib/servers.js";
 import { createSeededStoreFile, occurrenceRowsOf } from "../lib/sqlite-seed.js";
-import type { Suite } from "../lib/suite.js";
+import type { Suite, SuiteContext } from "../lib/suite.js";
 import { measureTask } from "../lib/task-loop.js";
 import { batchSize, benchProject, imageUri, occurrenceOf } from "../lib/workload.js";
 
@@ -77,6 +84,47 @@ const variants: readonly { readonly synchronous: "FULL" | "NORMAL"; readonly wir
   { synchronous: "FULL", wires: ["grpc", "rest"] },
   { synchronous: "NORMAL", wires: ["grpc"] },
 ];
+
+/** Connections of the GETs of `ingest.reads`. */
+const readConnections = 8;
+
+/**
+ * `ingest.reads`: GETs of `names` alone, then the same GETs while the gRPC
+ * ingest runs beside them (started first, ending after the GETs' window).
+ */
+async function readsBesideIngest(context: SuiteContext, ours: RunningScriba, grpcRequest: Uint8Array, names: readonly string[]): Promise<void> {
+  const requests: HttpRequestTemplate[] = names.map((name) => ({ method: "GET", path: `/v1/${name}` }));
+  const reads: LoadSpec = { protocol: "http", url: ours.url, connections: readConnections, requests, order: "random", ...context.timing };
+  const { warmupSeconds, durationSeconds } = context.timing;
+  const ingestLead = 1;
+  const ingestTiming = { warmupSeconds: 0, durationSeconds: ingestLead + warmupSeconds + durationSeconds + 2 };
+  const definition: FigureDefinition = {
+    id: "ingest.reads",
+    suite: "ingest",
+    issue: 2,
+    title: "REST GetOccurrence during BatchCreateOccurrences ingest, synchronous=FULL",
+    unit: "req/s",
+    metric: "latency",
+    oursLabel: "GETs while the gRPC ingest runs",
+    baselineLabel: "the same GETs, no ingest",
+    setup: `GET of random IDs among ${names.length} occurrences, ${readConnections} keep-alive connections, on the ingest.full server; beside them the ingest of ingest.full (${batchSize} occurrences per call, 2 in flight)`,
+  };
+  context.log(`  ${definition.id}: ${definition.title} (${definition.setup})`);
+  const rounds = await alternate(
+    context.options.rounds,
+    () => measureServer(ours.pid, reads, context.load),
+    async () => {
+      const ingest = measureServer(ours.pid, grpcIngestSpec(ours.url, grpcRequest, ingestTiming), context.load, batchSize);
+      await delay(ingestLead * 1000);
+      const measured = await measureServer(ours.pid, reads, context.load);
+      const ingested = await ingest;
+      if (ingested.operations === 0) throw new Error("the ingest beside the reads stored nothing");
+      return measured;
+    },
+    context.log,
+  );
+  context.figure(makeFigure(definition, rounds));
+}
 
 function figureId(synchronous: "FULL" | "NORMAL", wire: Wire): string {
   return `ingest.${synchronous.toLowerCase()}${wire === "rest" ? "-rest" : ""}`;
@@ -142,6 +190,7 @@ export const ingestSuite: Suite = {
           );
           context.figure(makeFigure(definition, rounds));
         }
+        if (synchronous === "FULL") await readsBesideIngest(context, ours, grpcRequest, reply.occurrences.map((o) => o.name));
       } finally {
         await ours.stop();
       }
