@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
+import type { ScribaError } from "../../errors.js";
 import { rejectsWith } from "../conformance/harness.js";
 import { attestationNote } from "../test-fixtures.js";
 import { openSqliteStore } from "./sqlite-store.js";
@@ -29,6 +30,22 @@ describe("the SQLite writer thread", () => {
       assert.equal((await reopened.listNotes("p", { pageSize: 100 })).records.length, 20);
     } finally {
       await reopened.close();
+    }
+  });
+
+  test("writes sent together are answered one by one: a duplicate among them fails alone", async () => {
+    const path = freshPath();
+    const store = openSqliteStore({ path });
+    try {
+      const names = Array.from({ length: 40 }, (_, n) => `n${n === 20 ? 3 : n}`);
+      const outcomes = await Promise.allSettled(names.map((id) => store.createNote(attestationNote("p", id))));
+      assert.deepEqual(
+        outcomes.map((o, n) => (o.status === "fulfilled" ? "ok" : `${n}: ${(o.reason as ScribaError).code}`)).filter((o) => o !== "ok"),
+        ["20: ALREADY_EXISTS"],
+      );
+      assert.equal((await store.listNotes("p", { pageSize: 100 })).records.length, 39);
+    } finally {
+      await store.close();
     }
   });
 
