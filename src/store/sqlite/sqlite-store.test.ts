@@ -1,5 +1,4 @@
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -16,6 +15,7 @@ import { noteOccurrenceListSql, occurrenceListSql } from "./list-sql.js";
 import { migrate, schemaVersion } from "./migrate.js";
 import { latestSchemaVersion, migrations } from "./schema.js";
 import { maxUpdateAttempts, openSqliteStore } from "./sqlite-store.js";
+import { spawnStoreChild } from "./testing/store-child.js";
 
 const scratch = mkdtempSync(join(tmpdir(), "scriba-sqlite-test-"));
 after(() => rmSync(scratch, { recursive: true, force: true }));
@@ -312,26 +312,12 @@ describe("SQLite updates (read, compute, compare-and-swap)", () => {
 describe("SQLite durability", () => {
   test("a write acknowledged before the process is killed is there after reopening", async () => {
     const path = freshPath();
-    const storeModule = new URL("./sqlite-store.ts", import.meta.url).href;
-    const fixturesModule = new URL("../test-fixtures.ts", import.meta.url).href;
     // The child writes, reports success, then waits to be killed without closing the database.
-    const child = spawn(
-      process.execPath,
-      [
-        "--import",
-        "tsx",
-        "--input-type=module",
-        "--eval",
-        `
-        const { openSqliteStore } = await import(${JSON.stringify(storeModule)});
-        const { attestationNote } = await import(${JSON.stringify(fixturesModule)});
-        const store = openSqliteStore({ path: ${JSON.stringify(path)} });
-        await store.createNote(attestationNote("durable", "acknowledged"));
-        process.stdout.write("written\\n");
-        setInterval(() => {}, 1000);
-        `,
-      ],
-      { stdio: ["ignore", "pipe", "inherit"] },
+    const child = spawnStoreChild(
+      path,
+      `await store.createNote(attestationNote("durable", "acknowledged"));
+       process.stdout.write("written\\n");
+       setInterval(() => {}, 1000);`,
     );
     const exit = new Promise<NodeJS.Signals | null>((resolve) => child.on("exit", (_code, signal) => resolve(signal)));
     try {

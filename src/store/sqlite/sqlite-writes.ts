@@ -33,6 +33,27 @@ import {
 } from "../store-errors.js";
 import { isForeignKeyViolation, isUniqueViolation } from "./sqlite-errors.js";
 
+/** A row's columns, in the order of {@link noteValues} and {@link occurrenceValues}. */
+const noteColumns = "project, note_id, name, kind, create_time, update_time, data";
+const occurrenceColumns =
+  "project, occurrence_id, name, note_name, note_project, note_id, kind, resource_uri, create_time, update_time, data";
+const placeholders = (columns: string) => columns.split(",").map(() => "?").join(", ");
+
+const noteValues = (row: NoteRow) => [row.project, row.noteId, row.name, row.kind, row.createTime, row.updateTime, row.json];
+const occurrenceValues = (row: OccurrenceRow) => [
+  row.project,
+  row.occurrenceId,
+  row.name,
+  row.noteName,
+  row.noteProject,
+  row.noteId,
+  row.kind,
+  row.resourceUri,
+  row.createTime,
+  row.updateTime,
+  row.json,
+];
+
 const sql = {
   ensureProject: "INSERT INTO projects (project, name) VALUES (?, ?) ON CONFLICT (project) DO NOTHING",
   projectExists: "SELECT 1 FROM projects WHERE project = ?",
@@ -41,17 +62,13 @@ const sql = {
   deleteProject: "DELETE FROM projects WHERE project = ?",
 
   noteExists: "SELECT 1 FROM notes WHERE project = ? AND note_id = ?",
-  insertNote:
-    "INSERT INTO notes (project, note_id, name, kind, create_time, update_time, data) VALUES (?, ?, ?, ?, ?, ?, ?)",
-  replaceNote:
-    "UPDATE notes SET name = ?, kind = ?, create_time = ?, update_time = ?, data = ? WHERE project = ? AND note_id = ? AND data = ?",
+  insertNote: `INSERT INTO notes (${noteColumns}) VALUES (${placeholders(noteColumns)})`,
+  replaceNote: `UPDATE notes SET (${noteColumns}) = (${placeholders(noteColumns)}) WHERE project = ? AND note_id = ? AND data = ?`,
   deleteNote: "DELETE FROM notes WHERE project = ? AND note_id = ?",
 
   occurrenceExists: "SELECT 1 FROM occurrences WHERE project = ? AND occurrence_id = ?",
-  insertOccurrence:
-    "INSERT INTO occurrences (project, occurrence_id, name, note_name, note_project, note_id, kind, resource_uri, create_time, update_time, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-  replaceOccurrence:
-    "UPDATE occurrences SET name = ?, note_name = ?, note_project = ?, note_id = ?, kind = ?, resource_uri = ?, create_time = ?, update_time = ?, data = ? WHERE project = ? AND occurrence_id = ? AND data = ?",
+  insertOccurrence: `INSERT INTO occurrences (${occurrenceColumns}) VALUES (${placeholders(occurrenceColumns)})`,
+  replaceOccurrence: `UPDATE occurrences SET (${occurrenceColumns}) = (${placeholders(occurrenceColumns)}) WHERE project = ? AND occurrence_id = ? AND data = ?`,
   deleteOccurrence: "DELETE FROM occurrences WHERE project = ? AND occurrence_id = ?",
 
   ping: "SELECT 1",
@@ -101,7 +118,7 @@ export class SqliteWrites {
 
   #insertNote(row: NoteRow): void {
     try {
-      this.#q.insertNote.run(row.project, row.noteId, row.name, row.kind, row.createTime, row.updateTime, row.json);
+      this.#q.insertNote.run(noteValues(row));
     } catch (error) {
       if (isUniqueViolation(error)) throw noteExists(row.name);
       throw error;
@@ -110,19 +127,7 @@ export class SqliteWrites {
 
   #insertOccurrence(row: OccurrenceRow): void {
     try {
-      this.#q.insertOccurrence.run(
-        row.project,
-        row.occurrenceId,
-        row.name,
-        row.noteName,
-        row.noteProject,
-        row.noteId,
-        row.kind,
-        row.resourceUri,
-        row.createTime,
-        row.updateTime,
-        row.json,
-      );
+      this.#q.insertOccurrence.run(occurrenceValues(row));
     } catch (error) {
       if (isUniqueViolation(error)) throw occurrenceExists(row.name);
       if (isForeignKeyViolation(error)) throw occurrenceNoteMissing(row.noteName);
@@ -170,16 +175,7 @@ export class SqliteWrites {
 
   /** Writes `row` over the note if its stored JSON is still `expectedJson`. */
   replaceNote(expectedJson: string, row: NoteRow): ReplaceOutcome {
-    const { changes } = this.#q.replaceNote.run(
-      row.name,
-      row.kind,
-      row.createTime,
-      row.updateTime,
-      row.json,
-      row.project,
-      row.noteId,
-      expectedJson,
-    );
+    const { changes } = this.#q.replaceNote.run(noteValues(row), row.project, row.noteId, expectedJson);
     return changes === 1 ? "replaced" : "changed";
   }
 
@@ -245,20 +241,7 @@ export class SqliteWrites {
   replaceOccurrence(expectedJson: string, row: OccurrenceRow): ReplaceOutcome {
     return this.#write(() => {
       if (!this.#hasNote(row.noteProject, row.noteId)) throw occurrenceNoteMissing(row.noteName);
-      const { changes } = this.#q.replaceOccurrence.run(
-        row.name,
-        row.noteName,
-        row.noteProject,
-        row.noteId,
-        row.kind,
-        row.resourceUri,
-        row.createTime,
-        row.updateTime,
-        row.json,
-        row.project,
-        row.occurrenceId,
-        expectedJson,
-      );
+      const { changes } = this.#q.replaceOccurrence.run(occurrenceValues(row), row.project, row.occurrenceId, expectedJson);
       return changes === 1 ? "replaced" : "changed";
     });
   }

@@ -1,5 +1,4 @@
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -8,6 +7,7 @@ import type { ScribaError } from "../../errors.js";
 import { rejectsWith } from "../conformance/harness.js";
 import { attestationNote } from "../test-fixtures.js";
 import { openSqliteStore } from "./sqlite-store.js";
+import { spawnStoreChild } from "./testing/store-child.js";
 import { WriterThread } from "./writer-thread.js";
 
 const scratch = mkdtempSync(join(tmpdir(), "scriba-writer-test-"));
@@ -64,25 +64,11 @@ describe("the SQLite writer thread", () => {
   });
 
   test("an idle writer does not keep the process alive", async () => {
-    const storeModule = new URL("./sqlite-store.ts", import.meta.url).href;
-    const fixturesModule = new URL("../test-fixtures.ts", import.meta.url).href;
     // The child writes and returns without closing the store: it must still exit on its own.
-    const child = spawn(
-      process.execPath,
-      [
-        "--import",
-        "tsx",
-        "--input-type=module",
-        "--eval",
-        `
-        const { openSqliteStore } = await import(${JSON.stringify(storeModule)});
-        const { attestationNote } = await import(${JSON.stringify(fixturesModule)});
-        const store = openSqliteStore({ path: ${JSON.stringify(freshPath())} });
-        await store.createNote(attestationNote("p", "n"));
-        process.stdout.write("written\\n");
-        `,
-      ],
-      { stdio: ["ignore", "pipe", "inherit"] },
+    const child = spawnStoreChild(
+      freshPath(),
+      `await store.createNote(attestationNote("p", "n"));
+       process.stdout.write("written\\n");`,
     );
     let output = "";
     child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
