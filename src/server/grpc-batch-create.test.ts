@@ -7,10 +7,8 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { create, fromBinary, toBinary, type Message } from "@bufbuild/protobuf";
-import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import type { sendUnaryData, ServerUnaryCall } from "@grpc/grpc-js";
 import { NoteKind } from "../gen/grafeas/v1/common_pb.js";
-import { CVSSVersion } from "../gen/grafeas/v1/cvss_pb.js";
 import {
   BatchCreateNotesRequestSchema,
   BatchCreateOccurrencesRequestSchema,
@@ -19,7 +17,6 @@ import {
   OccurrenceSchema,
   type Occurrence,
 } from "../gen/grafeas/v1/grafeas_pb.js";
-import { Version_VersionKind } from "../gen/grafeas/v1/package_pb.js";
 import { Severity } from "../gen/grafeas/v1/severity_pb.js";
 import { GrafeasService } from "../grafeas/grafeas-service.js";
 import { messageFromStoredJson } from "../grafeas/proto-json.js";
@@ -27,57 +24,8 @@ import { createMemoryStore } from "../store/memory-store.js";
 import { openSqliteStore } from "../store/sqlite/sqlite-store.js";
 import type { Store } from "../store/store.js";
 import { grpcServiceBindings } from "../wire/grpc-edge.js";
+import { scannerOccurrences } from "../wire/testing/scanner-occurrences.js";
 import { grafeasRpcMethods } from "./grafeas-rpc.js";
-
-const uri = `https://registry.example.com/team/service@sha256:${"d".repeat(64)}`;
-
-/** The bench's two kinds, with client-sent server fields and text beyond ASCII. */
-function scannerOccurrences(): Occurrence[] {
-  const vulnerability = create(OccurrenceSchema, {
-    name: "projects/elsewhere/occurrences/client-chosen",
-    kind: NoteKind.BUILD,
-    createTime: timestampFromMs(0),
-    updateTime: timestampFromMs(1),
-    resourceUri: uri,
-    noteName: "projects/notes/locations/eu/notes/CVE-2024-10001",
-    details: {
-      case: "vulnerability",
-      value: {
-        severity: Severity.CRITICAL,
-        cvssScore: 9.8,
-        cvssVersion: CVSSVersion.CVSS_VERSION_3,
-        shortDescription: "Pufferüberlauf — 日本語の説明 🚀",
-        fixAvailable: true,
-        relatedUrls: [{ url: "https://security-tracker.debian.org/tracker/CVE-2024-10001", label: "Debian tracker" }],
-        packageIssue: [
-          {
-            affectedCpeUri: "cpe:/o:debian:debian_linux:12",
-            affectedPackage: "openssl",
-            affectedVersion: { name: "3.0.11", revision: "1~deb12u2", kind: Version_VersionKind.NORMAL },
-            fixedCpeUri: "cpe:/o:debian:debian_linux:12",
-            fixedPackage: "openssl",
-            fixedVersion: { name: "3.0.13", revision: "1~deb12u1", kind: Version_VersionKind.NORMAL },
-            packageType: "OS",
-            effectiveSeverity: Severity.CRITICAL,
-            fileLocation: [{ filePath: "/var/lib/dpkg/status" }],
-          },
-        ],
-      },
-    },
-  });
-  const attestation = create(OccurrenceSchema, {
-    resourceUri: uri,
-    noteName: "projects/notes/notes/qa-attestor",
-    details: {
-      case: "attestation",
-      value: {
-        serializedPayload: new TextEncoder().encode('{"critical":{"type":"atomic container signature"}}'),
-        signatures: [{ signature: new Uint8Array([0, 1, 254, 255]), publicKeyId: "ni:///sha-256;2bjCmq3X6ZgQh9m7rCw4Wnnp" }],
-      },
-    },
-  });
-  return [vulnerability, attestation];
-}
 
 interface Edge {
   call(method: string, request: Uint8Array): Promise<Buffer>;

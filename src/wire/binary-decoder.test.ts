@@ -2,14 +2,11 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { create, fromBinary, ScalarType, toBinary, type DescMessage } from "@bufbuild/protobuf";
 import { BinaryWriter } from "@bufbuild/protobuf/wire";
-import { timestampFromMs } from "@bufbuild/protobuf/wkt";
-import { CVSSVersion } from "../gen/grafeas/v1/cvss_pb.js";
 import { BatchCreateNotesRequestSchema, BatchCreateOccurrencesRequestSchema, OccurrenceSchema, type Occurrence } from "../gen/grafeas/v1/grafeas_pb.js";
-import { Version_VersionKind } from "../gen/grafeas/v1/package_pb.js";
-import { Severity } from "../gen/grafeas/v1/severity_pb.js";
 import { grafeasRegistry } from "../grafeas/proto-json.js";
 import { decodeBinary, decodeCommon } from "./binary-decoder.js";
 import { messageTypes, randomMessage } from "./testing/random-messages.js";
+import { scannerOccurrences } from "./testing/scanner-occurrences.js";
 import { seededRandom } from "../testing/seeded-random.js";
 
 /** decodeBinary gives fromBinary's message, or throws where fromBinary throws. */
@@ -26,51 +23,7 @@ function assertDecodesAlike(schema: DescMessage, bytes: Uint8Array, what: string
 
 /** A BatchCreateOccurrences request like a scanner's: vulnerabilities and attestations, with non-ASCII text. */
 function scannerBatch() {
-  const uri = `https://registry.example.com/team/service@sha256:${"c".repeat(64)}`;
-  return create(BatchCreateOccurrencesRequestSchema, {
-    parent: "projects/bench",
-    occurrences: [
-      {
-        name: "projects/bench/occurrences/client-chosen",
-        kind: 3,
-        createTime: timestampFromMs(0),
-        resourceUri: uri,
-        noteName: "projects/bench-notes/notes/CVE-2024-10001",
-        details: {
-          case: "vulnerability",
-          value: {
-            severity: Severity.HIGH,
-            cvssScore: 7.3,
-            cvssVersion: CVSSVersion.CVSS_VERSION_3,
-            shortDescription: "Überlauf in der Zählerprüfung — 日本語 🚀",
-            fixAvailable: true,
-            relatedUrls: [{ url: "https://security-tracker.debian.org/tracker/CVE-2024-10001", label: "Debian tracker" }],
-            packageIssue: [
-              {
-                affectedCpeUri: "cpe:/o:debian:debian_linux:12",
-                affectedPackage: "openssl",
-                affectedVersion: { name: "3.0.11", revision: "1~deb12u2", kind: Version_VersionKind.NORMAL },
-                fixedVersion: { name: "3.0.13", revision: "1~deb12u1", kind: Version_VersionKind.NORMAL },
-                packageType: "OS",
-                fileLocation: [{ filePath: "/var/lib/dpkg/status" }],
-              },
-            ],
-          },
-        },
-      },
-      {
-        resourceUri: uri,
-        noteName: "projects/bench-notes/notes/qa-attestor",
-        details: {
-          case: "attestation",
-          value: {
-            serializedPayload: new TextEncoder().encode('{"critical":{}}'),
-            signatures: [{ signature: new Uint8Array([1, 2, 3, 255]), publicKeyId: "ni:///sha-256;abc" }],
-          },
-        },
-      },
-    ],
-  });
+  return create(BatchCreateOccurrencesRequestSchema, { parent: "projects/bench", occurrences: scannerOccurrences() });
 }
 
 describe("decodeBinary", () => {

@@ -90,7 +90,7 @@ export class WriterThread implements SqliteWriter {
   #nextId = 0;
   /** Set once the thread is gone (or going): every call fails with it. */
   #stopped: ScribaError | undefined;
-  #exited: Promise<void>;
+  readonly #exited: Promise<void>;
 
   constructor(options: WriterThreadOptions) {
     this.#worker = startWorker(options);
