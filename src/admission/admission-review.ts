@@ -189,6 +189,42 @@ export function admissionResponse(review: AdmissionReviewRequest, outcome: Admis
   return { apiVersion: review.apiVersion, kind: "AdmissionReview", response };
 }
 
+/**
+ * The end of a plain admission's answer (everything after the uid), by the
+ * outcome's policy names. The reviewer hands out one array of names per
+ * policy view, so every admission under the same policies shares an entry,
+ * and the entry goes when the view does.
+ */
+const plainAdmissionTails = new WeakMap<readonly string[], string>();
+
+function isPlainAdmission(outcome: AdmissionOutcome): boolean {
+  return (
+    outcome.reviewed &&
+    outcome.event === "allow" &&
+    outcome.decision.allowed &&
+    outcome.warnings.length === 0 &&
+    outcome.breakglassMarker === undefined &&
+    outcome.decision.images.every((image) => image.verdict === "allowed")
+  );
+}
+
+/**
+ * {@link admissionResponse} as JSON text. A warm webhook answers the same
+ * plain admission over and over, with only the uid changing, so the rest of
+ * that answer is serialized once per policy set instead of per request.
+ */
+export function admissionResponseText(review: AdmissionReviewRequest, outcome: AdmissionOutcome): string {
+  if (!isPlainAdmission(outcome)) return JSON.stringify(admissionResponse(review, outcome));
+  let tail = plainAdmissionTails.get(outcome.policies);
+  if (tail === undefined) {
+    // The whole answer for an empty uid, less its head: `{…"response":{"uid":""`.
+    const whole = JSON.stringify(admissionResponse({ ...review, uid: "" }, outcome));
+    tail = whole.slice(whole.indexOf(`"uid":""`) + `"uid":""`.length);
+    plainAdmissionTails.set(outcome.policies, tail);
+  }
+  return `{"apiVersion":${JSON.stringify(review.apiVersion)},"kind":"AdmissionReview","response":{"uid":${JSON.stringify(review.uid)}${tail}`;
+}
+
 /** A denial for a request the webhook failed to review (fail closed, uid echoed). */
 export function internalErrorResponse(
   review: AdmissionReviewRequest,

@@ -82,10 +82,9 @@ export function admissionSubject(input: AdmissionInput): AdmissionSubject {
   };
 }
 
-function appendImages(key: string, images: readonly WorkloadImage[]): string {
+function pushImages(parts: string[], images: readonly WorkloadImage[]): void {
   // Tabs and newlines cannot occur in a field path; in a container name or image they would only make a key that matches nothing else.
-  for (const image of images) key += `\n${image.path}\t${image.containerName ?? ""}\t${image.image}`;
-  return key;
+  for (const image of images) parts.push(`${image.path}\t${image.containerName ?? ""}\t${image.image}`);
 }
 
 /**
@@ -97,6 +96,12 @@ function appendImages(key: string, images: readonly WorkloadImage[]): string {
 export function subjectKey(subject: AdmissionSubject): string | undefined {
   const read = subject.read;
   if (read === undefined || "malformed" in read || read.warnings.length > 0 || subject.breakglass.requested) return undefined;
-  const key = appendImages(`${subject.namespace}\n${subject.operation}\n${subject.resource}\n${read.podSpecPath}`, read.images);
-  return subject.operation === "UPDATE" ? appendImages(`${key}\nbefore:`, subject.previousImages) : key;
+  const parts = [subject.namespace, subject.operation, subject.resource, read.podSpecPath];
+  pushImages(parts, read.images);
+  if (subject.operation === "UPDATE") {
+    parts.push("before:");
+    pushImages(parts, subject.previousImages);
+  }
+  // Joined rather than appended: one flat string, which the cache's map hashes without first copying it flat.
+  return parts.join("\n");
 }

@@ -17,10 +17,34 @@ describe("createLogger", () => {
     assert.equal(line["msg"], "hello");
   });
 
+  it("writes a call's field that the logger also has once, with the call's value, where the logger's stood", () => {
+    const line = oneLine((l) => l.info("hello", { a: 1, component: "call" }), { component: "logger", other: 2 });
+    assert.deepEqual(Object.keys(line), ["time", "level", "msg", "component", "other", "a"]);
+    assert.equal(line["component"], "call");
+  });
+
+  it("lets a call's field replace the line's own message", () => {
+    const written: string[] = [];
+    createLogger({ write: (line) => written.push(line) }).info("hello", { msg: "replaced" });
+    assert.equal(written[0]!.match(/"msg"/g)?.length, 1);
+    assert.equal((JSON.parse(written[0]!) as Record<string, unknown>)["msg"], "replaced");
+  });
+
+  it("leaves out a call's field whose value is undefined", () => {
+    const line = oneLine((l) => l.info("hello", { gone: undefined, kept: 1 }), { component: "c" });
+    assert.deepEqual(Object.keys(line), ["time", "level", "msg", "component", "kept"]);
+  });
+
   it("redacts secret-looking fields at any depth", () => {
     const line = oneLine((l) => l.info("m", { outer: { list: [{ password: "p" }], apiToken: "t" }, plain: "x" }));
     assert.deepEqual(line["outer"], { list: [{ password: "[redacted]" }], apiToken: "[redacted]" });
     assert.equal(line["plain"], "x");
+  });
+
+  it("redacts the logger's own secret-looking fields", () => {
+    const line = oneLine((l) => l.info("m"), { apiToken: "t", component: "c" });
+    assert.equal(line["apiToken"], "[redacted]");
+    assert.equal(line["component"], "c");
   });
 
   it("leaves the caller's fields unchanged when it redacts", () => {

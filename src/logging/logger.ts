@@ -77,6 +77,14 @@ function redact(value: unknown, depth = 0): unknown {
   return out ?? value;
 }
 
+const lineFields = new Set(["time", "level", "msg"]);
+
+/** Whether a call's fields name a field of the line or of the logger. */
+function repeatsAField(fields: LogFields, base: LogFields): boolean {
+  for (const key in fields) if (lineFields.has(key) || Object.hasOwn(base, key)) return true;
+  return false;
+}
+
 /** The time of a line, formatted once per millisecond: a busy webhook writes several lines in one. */
 let lastTime = { ms: Number.NaN, iso: "" };
 function isoTime(): string {
@@ -91,12 +99,22 @@ export function createLogger(
   const threshold = order[options.level ?? "info"];
   const write = options.write ?? ((line: string) => process.stderr.write(line));
   const base = options.fields ?? {};
+  // The logger's own fields never change: serialized once, after the line's time, level and msg.
+  const baseMembers = new JsonFields(base).members;
   const emit = (level: LogLevel, message: string, fields?: LogFields, serialized?: JsonFields) => {
     if (order[level] < threshold) return;
-    // One object, one stringify: the line's fields in their order (time, level, msg, the logger's, the call's),
-    // then the serialized ones as they are.
-    const text = JSON.stringify(redact({ time: isoTime(), level, msg: message, ...base, ...fields }));
-    write(serialized === undefined || serialized.members === "" ? `${text}\n` : `${text.slice(0, -1)},${serialized.members}}\n`);
+    // The line's fields in their order (time, level, msg, the logger's, the call's), then the serialized ones as they are.
+    let text: string;
+    if (fields === undefined || !repeatsAField(fields, base)) {
+      text = `{"time":"${isoTime()}","level":"${level}","msg":${JSON.stringify(message)}`;
+      if (baseMembers !== "") text += `,${baseMembers}`;
+      const callMembers = fields === undefined ? "" : new JsonFields(fields).members;
+      if (callMembers !== "") text += `,${callMembers}`;
+    } else {
+      // A call field replaces the logger's (or the line's) field of that name where it stood.
+      text = (JSON.stringify(redact({ time: isoTime(), level, msg: message, ...base, ...fields })) ?? "{}").slice(0, -1);
+    }
+    write(serialized === undefined || serialized.members === "" ? `${text}}\n` : `${text},${serialized.members}}\n`);
   };
   return {
     debug: (m, f, j) => emit("debug", m, f, j),
