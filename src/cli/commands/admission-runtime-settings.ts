@@ -20,8 +20,7 @@ import { deploymentPlatforms } from "../../admission/records/deployment-record.j
 import type { CacheSettings, RecordSettings } from "../../admission/webhook-runtime.js";
 import { invalidArgument } from "../../errors.js";
 import { isValidId } from "../../grafeas/resource-names.js";
-import { loadKubeConfig } from "../../kube/kube-config.js";
-import { PolicyWatcher } from "../../kube/policy-watcher.js";
+import { loadKubernetesClients } from "../../kube/load-kubernetes-clients.js";
 import type { Logger } from "../../logging/logger.js";
 import { loadPolicyDirectory } from "../../policy/policy-documents.js";
 import type { SettingValues } from "../settings.js";
@@ -192,12 +191,13 @@ export interface OpenedPolicies {
 /** Opens the policy source the settings name (see the module comment). */
 export async function openPolicySource(values: PolicySourceValues, logger: Logger): Promise<OpenedPolicies> {
   const source = values.policySource ?? "directory";
-  const kube = () => loadKubeConfig({ kubeconfigPath: values.kubeconfig, context: values.kubeContext });
+  const kubeOptions = { kubeconfigPath: values.kubeconfig, context: values.kubeContext };
   if (source === "kubernetes") {
     if (values.policyDir !== undefined) {
       throw invalidArgument("--policy-dir is read with --policy-source directory only; with --policy-source kubernetes the policies come from the cluster");
     }
-    const loaded = kube();
+    const { loadKubeConfig, PolicyWatcher } = await loadKubernetesClients();
+    const loaded = loadKubeConfig(kubeOptions);
     const watcher = PolicyWatcher.start({ kubeConfig: loaded.kubeConfig, logger });
     const provider = watchedPolicies(watcher, `the Kubernetes API at ${loaded.server} (${loaded.source})`, logger);
     return { provider, kubeConfig: loaded.kubeConfig };
@@ -207,7 +207,8 @@ export async function openPolicySource(values: PolicySourceValues, logger: Logge
   }
   const policies = await loadPolicyDirectory(values.policyDir);
   const provider = fixedPolicies(policies, `directory ${values.policyDir}`, logger);
-  return { provider, kubeConfig: values.kubeconfig === undefined ? undefined : kube().kubeConfig };
+  if (values.kubeconfig === undefined) return { provider, kubeConfig: undefined };
+  return { provider, kubeConfig: (await loadKubernetesClients()).loadKubeConfig(kubeOptions).kubeConfig };
 }
 
 type RuntimeValues = SettingValues<typeof runtimeSettings>;

@@ -23,8 +23,7 @@ import { createRecheck, startRecheckLoop } from "../../admission/recheck/recheck
 import { createDecisionRecorder } from "../../admission/records/decision-recorder.js";
 import { RecordQueue } from "../../admission/records/record-queue.js";
 import { ScribaError } from "../../errors.js";
-import { loadKubeConfig } from "../../kube/kube-config.js";
-import { PodClient } from "../../kube/pod-client.js";
+import { loadKubernetesClients } from "../../kube/load-kubernetes-clients.js";
 import type { LogLevel } from "../../logging/logger.js";
 import { createLogger } from "../../logging/logger.js";
 import type { CliIO, Command } from "../command.js";
@@ -143,6 +142,7 @@ export function createAuditCommand(options: AuditCommandOptions = {}): Command {
       const queue = records === undefined ? undefined : new RecordQueue({ logger, metrics });
       try {
         // The pods are always read through the Kubernetes API, whatever the policy source.
+        const { loadKubeConfig, PodClient } = await loadKubernetesClients();
         const kubeConfig = explicit ?? loadKubeConfig({ kubeconfigPath: values.kubeconfig, context: values.kubeContext }).kubeConfig;
         if (values.policySource === "kubernetes") await waitForPolicies(() => provider.status(), values.policyWait ?? 30_000, io.signal);
         const run = createRecheck({

@@ -21,8 +21,7 @@ import type { MetadataSource } from "../../admission/metadata-source.js";
 import { createAdmissionMetrics } from "../../admission/admission-metrics.js";
 import { startAdmissionWebhook } from "../../admission/webhook-runtime.js";
 import { readTlsFiles } from "../../admission/webhook-server.js";
-import { PodClient } from "../../kube/pod-client.js";
-import { SecretClient } from "../../kube/secret-client.js";
+import { loadKubernetesClients } from "../../kube/load-kubernetes-clients.js";
 import { SigningSecrets } from "../../admission/signing-secrets.js";
 import type { Logger, LogLevel } from "../../logging/logger.js";
 import { batchedLines } from "../../logging/batched-lines.js";
@@ -139,11 +138,13 @@ export async function startPolicyWebhook(options: PolicyWebhookOptions): Promise
   const attestorKeys = await loadAttestorKeys(settings.attestorKey ?? []);
   const metrics = createAdmissionMetrics();
   const { provider, kubeConfig } = await openPolicySource(settings, logger);
+  // Loaded only with a cluster to talk to: a webhook that reads a policy directory never pays for the client.
+  const kubernetes = kubeConfig === undefined ? undefined : await loadKubernetesClients();
   // privateKeySecretName is read only where the policies come from the cluster: a policy directory names
   // Secrets of no particular cluster, and --kubeconfig alone is for the re-check.
   const signingSecrets =
-    settings.policySource === "kubernetes" && kubeConfig !== undefined
-      ? new SigningSecrets(new SecretClient(kubeConfig), { ttlMs: settings.attestorSecretTtl ?? 60_000, logger })
+    settings.policySource === "kubernetes" && kubeConfig !== undefined && kubernetes !== undefined
+      ? new SigningSecrets(new kubernetes.SecretClient(kubeConfig), { ttlMs: settings.attestorSecretTtl ?? 60_000, logger })
       : undefined;
   logger.info("metadata source", {
     source: metadata.description,
@@ -169,9 +170,9 @@ export async function startPolicyWebhook(options: PolicyWebhookOptions): Promise
         : cacheSettingsOf(settings),
       records: recordSettingsOf(settings),
       recheck:
-        kubeConfig === undefined || recheckIntervalMs === 0
+        kubeConfig === undefined || kubernetes === undefined || recheckIntervalMs === 0
           ? undefined
-          : { intervalMs: recheckIntervalMs, pods: new PodClient(kubeConfig, { logger }) },
+          : { intervalMs: recheckIntervalMs, pods: new kubernetes.PodClient(kubeConfig, { logger }) },
       metrics,
     });
     return {
