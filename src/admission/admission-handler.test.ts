@@ -11,6 +11,7 @@ import { admissionRoute, createAdmissionHandler } from "./admission-handler.js";
 import { admissionWarnings, clip } from "./admission-review.js";
 import { grafeasServiceMetadata } from "./grafeas-service-metadata.js";
 import { decorateMetadataSource } from "./metadata-source.js";
+import type { AdmissionReviewer } from "./review-admission.js";
 
 describe("warnings fit what the API server accepts", () => {
   test("a long warning is cut to 256 characters with an ellipsis", () => {
@@ -123,5 +124,51 @@ describe("a review whose client goes away", () => {
       await new Promise((resolve) => server.close(resolve));
       await world.close();
     }
+  });
+});
+
+describe("a reviewer that fails", () => {
+  const body = JSON.stringify({
+    apiVersion: "admission.k8s.io/v1",
+    kind: "AdmissionReview",
+    request: { uid: "u-fail", kind: { group: "", version: "v1", kind: "Pod" }, namespace: "prod", operation: "CREATE", object: pod("p", "prod", [{ image: images.payment }]) },
+  });
+
+  async function answerOf(review: AdmissionReviewer["review"]): Promise<{ status: number; body: { response: { uid: string; allowed: boolean } } }> {
+    const world = new MetadataWorld();
+    const policies = policySet(gapYaml("require-qa", "prod", ["qa"]));
+    const handler = createAdmissionHandler({ policies, metadata: world.source, reviewer: { review, policies: () => policies } });
+    const server = createServer(handler);
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      return await new Promise((resolve, reject) => {
+        const req = request({ host: "127.0.0.1", port, path: "/validate", method: "POST", headers: { "content-type": "application/json" } }, (res) => {
+          const chunks: Buffer[] = [];
+          res.on("data", (c: Buffer) => chunks.push(c));
+          res.on("end", () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(Buffer.concat(chunks).toString("utf8")) as { response: { uid: string; allowed: boolean } } }));
+        });
+        req.on("error", reject);
+        req.end(body);
+      });
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+      await world.close();
+    }
+  }
+
+  test("by throwing denies the request, with its uid", async () => {
+    const answer = await answerOf(() => {
+      throw new Error("reviewer broke");
+    });
+    assert.equal(answer.status, 200);
+    assert.deepEqual([answer.body.response.uid, answer.body.response.allowed], ["u-fail", false]);
+  });
+
+  test("by rejecting denies the request, with its uid", async () => {
+    const answer = await answerOf(() => Promise.reject(new Error("reviewer broke")));
+    assert.equal(answer.status, 200);
+    assert.deepEqual([answer.body.response.uid, answer.body.response.allowed], ["u-fail", false]);
   });
 });

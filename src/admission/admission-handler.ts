@@ -35,7 +35,7 @@ import type { AdmissionMetrics } from "./admission-metrics.js";
 import type { AdmissionReviewRequest } from "./admission-review.js";
 import { admissionResponseText, internalErrorResponse, parseAdmissionReview } from "./admission-review.js";
 import type { ReadinessStatus } from "./readiness.js";
-import type { AdmissionReviewer, AdmissionReviewerOptions, ReviewOptions } from "./review-admission.js";
+import type { AdmissionOutcome, AdmissionReviewer, AdmissionReviewerOptions, ReviewOptions } from "./review-admission.js";
 import { createAdmissionReviewer } from "./review-admission.js";
 
 export type AdmissionRequestHandler = (request: IncomingMessage, response: ServerResponse) => void;
@@ -94,27 +94,33 @@ function sendProblem(response: ServerResponse, problem: HttpProblem, headers: Re
   sendJson(response, problem.status, { error: { code: problem.status, status: problem.statusName, message: problem.message } }, headers);
 }
 
-function readBody(request: IncomingMessage, limit: number): Promise<Buffer> {
+/** Reads the body and hands it to `done`, or the reason it cannot be read (callbacks: see `validate`). */
+function readBody(request: IncomingMessage, limit: number, done: (error: Error | undefined, body?: Buffer) => void): void {
   const declared = Number(request.headers["content-length"]);
   if (Number.isFinite(declared) && declared > limit) {
-    return Promise.reject(new HttpProblem(413, "RESOURCE_EXHAUSTED", `the body is larger than ${limit} bytes`));
+    done(new HttpProblem(413, "RESOURCE_EXHAUSTED", `the body is larger than ${limit} bytes`));
+    return;
   }
-  return new Promise<Buffer>((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    request.on("data", (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limit) {
-        reject(new HttpProblem(413, "RESOURCE_EXHAUSTED", `the body is larger than ${limit} bytes`));
-        request.pause();
-        return;
-      }
-      chunks.push(chunk);
-    });
-    // A review usually arrives in one chunk: use it as it is rather than copy it into a new buffer.
-    request.on("end", () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)));
-    request.on("error", (error) => reject(error));
+  const chunks: Buffer[] = [];
+  let size = 0;
+  let settled = false;
+  const settle = (error: Error | undefined, body?: Buffer) => {
+    if (settled) return;
+    settled = true;
+    done(error, body);
+  };
+  request.on("data", (chunk: Buffer) => {
+    size += chunk.length;
+    if (size > limit) {
+      settle(new HttpProblem(413, "RESOURCE_EXHAUSTED", `the body is larger than ${limit} bytes`));
+      request.pause();
+      return;
+    }
+    chunks.push(chunk);
   });
+  // A review usually arrives in one chunk: use it as it is rather than copy it into a new buffer.
+  request.on("end", () => settle(undefined, chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)));
+  request.on("error", (error) => settle(error));
 }
 
 /** The API server's `?timeout=10s`, in milliseconds. */
@@ -179,12 +185,15 @@ class ReviewCall implements ReviewOptions {
   }
 }
 
-async function parseReview(request: IncomingMessage, limit: number): Promise<AdmissionReviewRequest> {
+/** The problem to answer when the request does not say its body is JSON. */
+function contentTypeProblem(request: IncomingMessage): HttpProblem | undefined {
   const type = request.headers["content-type"] ?? "";
-  if (!/^application\/json\s*(;|$)/i.test(type)) {
-    throw new HttpProblem(415, "INVALID_ARGUMENT", `the body must be application/json, got ${JSON.stringify(type.slice(0, 100))}`);
-  }
-  const body = await readBody(request, limit);
+  if (/^application\/json\s*(;|$)/i.test(type)) return undefined;
+  return new HttpProblem(415, "INVALID_ARGUMENT", `the body must be application/json, got ${JSON.stringify(type.slice(0, 100))}`);
+}
+
+/** The review in a body; throws the HttpProblem to answer when there is none. */
+function parseReviewBody(body: Buffer): AdmissionReviewRequest {
   let json: unknown;
   try {
     json = JSON.parse(body.toString("utf8"));
@@ -206,33 +215,74 @@ export function createAdmissionHandler(options: AdmissionHandlerOptions): Admiss
   const limit = options.maxBodyBytes ?? defaultMaxBodyBytes;
   const configuredTimeout = options.reviewTimeoutMs ?? defaultReviewTimeoutMs;
 
-  async function validate(request: IncomingMessage, response: ServerResponse, query: string): Promise<void> {
-    let review: AdmissionReviewRequest;
+  function refuse(request: IncomingMessage, response: ServerResponse, problem: HttpProblem): void {
+    logger.warn("admission request refused", { status: problem.status, reason: problem.message, remote: request.socket.remoteAddress });
+    // An unread or oversized body leaves the connection unusable for the next request.
+    sendProblem(response, problem, problem.status === 413 ? { connection: "close" } : {});
+    if (problem.status === 413) response.once("finish", () => request.destroy());
+  }
+
+  function answer(response: ServerResponse, review: AdmissionReviewRequest, outcome: AdmissionOutcome): void {
     try {
-      review = await parseReview(request, limit);
-    } catch (error) {
-      if (!(error instanceof HttpProblem)) throw error;
-      logger.warn("admission request refused", { status: error.status, reason: error.message, remote: request.socket.remoteAddress });
-      // An unread or oversized body leaves the connection unusable for the next request.
-      sendProblem(response, error, error.status === 413 ? { connection: "close" } : {});
-      if (error.status === 413) response.once("finish", () => request.destroy());
-      return;
-    }
-    const call = new ReviewCall(reviewBudgetMs(configuredTimeout, apiServerTimeoutMs(query)), clientGoneSignal(request, response));
-    try {
-      const outcome = await reviewer.review(review.input, call);
       sendJsonText(response, 200, admissionResponseText(review, outcome));
     } catch (error) {
-      options.metrics?.decisions.inc({ decision: "error" });
-      if (error instanceof ScribaError && error.code === "UNAVAILABLE") {
-        // The policies are not read yet (or cannot be): say so instead of "internal error".
-        logger.warn("admission review impossible; denied", { uid: review.uid, reason: error.message });
-        sendJson(response, 200, internalErrorResponse(review, `the admission webhook cannot review this request and denies it: ${error.message}`));
-        return;
-      }
-      logger.error("admission review failed; denied", { uid: review.uid, error });
-      sendJson(response, 200, internalErrorResponse(review));
+      reviewFailed(response, review, error);
     }
+  }
+
+  function reviewFailed(response: ServerResponse, review: AdmissionReviewRequest, error: unknown): void {
+    options.metrics?.decisions.inc({ decision: "error" });
+    if (error instanceof ScribaError && error.code === "UNAVAILABLE") {
+      // The policies are not read yet (or cannot be): say so instead of "internal error".
+      logger.warn("admission review impossible; denied", { uid: review.uid, reason: error.message });
+      sendJson(response, 200, internalErrorResponse(review, `the admission webhook cannot review this request and denies it: ${error.message}`));
+      return;
+    }
+    logger.error("admission review failed; denied", { uid: review.uid, error });
+    sendJson(response, 200, internalErrorResponse(review));
+  }
+
+  /**
+   * Reads, reviews and answers one AdmissionReview. Callbacks rather than an
+   * async function: a review a kept decision covers is answered in the turn
+   * its body arrived, with no promise made for it.
+   */
+  function validate(request: IncomingMessage, response: ServerResponse, query: string, fail: (error: unknown) => void): void {
+    const wrongType = contentTypeProblem(request);
+    if (wrongType !== undefined) {
+      refuse(request, response, wrongType);
+      return;
+    }
+    readBody(request, limit, (error, body) => {
+      try {
+        if (error !== undefined) throw error;
+        reviewBody(request, response, query, body!, fail);
+      } catch (failure) {
+        if (failure instanceof HttpProblem) refuse(request, response, failure);
+        else fail(failure);
+      }
+    });
+  }
+
+  function reviewBody(request: IncomingMessage, response: ServerResponse, query: string, body: Buffer, fail: (error: unknown) => void): void {
+    const review = parseReviewBody(body);
+    const call = new ReviewCall(reviewBudgetMs(configuredTimeout, apiServerTimeoutMs(query)), clientGoneSignal(request, response));
+    let outcome: AdmissionOutcome | Promise<AdmissionOutcome>;
+    try {
+      outcome = reviewer.review(review.input, call);
+    } catch (failure) {
+      // A reviewer given in the options may throw rather than reject: the request is denied all the same.
+      reviewFailed(response, review, failure);
+      return;
+    }
+    if (outcome instanceof Promise) {
+      outcome
+        .then(
+          (decided) => answer(response, review, decided),
+          (failure: unknown) => reviewFailed(response, review, failure),
+        )
+        .catch(fail);
+    } else answer(response, review, outcome);
   }
 
   function readyz(response: ServerResponse): void {
@@ -273,7 +323,11 @@ export function createAdmissionHandler(options: AdmissionHandlerOptions): Admiss
         sendProblem(response, new HttpProblem(405, "INVALID_ARGUMENT", `use POST ${path} with an AdmissionReview`), { allow: "POST" });
         return;
       }
-      validate(request, response, query).catch(done);
+      try {
+        validate(request, response, query, done);
+      } catch (error) {
+        done(error);
+      }
       return;
     }
     sendProblem(response, new HttpProblem(404, "NOT_FOUND", `no such path ${JSON.stringify(path.slice(0, 200))}; the webhook serves POST /validate`));

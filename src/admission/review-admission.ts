@@ -108,7 +108,13 @@ export interface AdmissionReviewerOptions {
 }
 
 export interface AdmissionReviewer {
-  review(input: AdmissionInput, options?: ReviewOptions): Promise<AdmissionOutcome>;
+  /**
+   * Reviews one request. A request a kept decision covers is answered at
+   * once, as the outcome itself rather than a promise, so the webhook can
+   * answer it in the turn its body arrived. `await` takes either; a failure
+   * is always a rejected promise.
+   */
+  review(input: AdmissionInput, options?: ReviewOptions): AdmissionOutcome | Promise<AdmissionOutcome>;
   /** The policies in force now. */
   policies(): PolicySet;
 }
@@ -272,16 +278,30 @@ export function createAdmissionReviewer(options: AdmissionReviewerOptions): Admi
     return outcome;
   }
 
-  async function review(input: AdmissionInput, call: ReviewOptions = {}): Promise<AdmissionOutcome> {
-    const started = performance.now();
-    const policies = current();
-    const subject = admissionSubject(input);
-    const decisions = options.decisionCache;
-    const key = decisions === undefined ? undefined : subjectKey(subject);
-    if (decisions !== undefined && key !== undefined) {
-      const kept = decisions.get(key, policies);
+  function review(input: AdmissionInput, call: ReviewOptions = {}): AdmissionOutcome | Promise<AdmissionOutcome> {
+    try {
+      const started = performance.now();
+      const policies = current();
+      const subject = admissionSubject(input);
+      const key = options.decisionCache === undefined ? undefined : subjectKey(subject);
+      const kept = key === undefined ? undefined : options.decisionCache?.get(key, policies);
       if (kept !== undefined) return finish(input, keptOutcome(kept, subject), started, kept.logDecision);
+      return reviewAfresh(input, call, started, policies, subject, key);
+    } catch (error) {
+      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
     }
+  }
+
+  /** Every step of a review, for a request no kept decision covers. */
+  async function reviewAfresh(
+    input: AdmissionInput,
+    call: ReviewOptions,
+    started: number,
+    policies: PolicySet,
+    subject: AdmissionSubject,
+    key: string | undefined,
+  ): Promise<AdmissionOutcome> {
+    const decisions = options.decisionCache;
     const generations = decisions?.generations();
     const plan = planSubject(subject, policies);
     const now = clock();

@@ -119,7 +119,7 @@ for (const withDecisions of [false, true]) describe(withDecisions ? "the admissi
   });
 
   test("200 concurrent reviews of a new image make one call per authority and one verification per authority", async () => {
-    const outcomes = await Promise.all(Array.from({ length: 200 }, (_, i) => harness.reviewer.review(webPod(`web-${i}`))));
+    const outcomes = await Promise.all(Array.from({ length: 200 }, async (_, i) => harness.reviewer.review(webPod(`web-${i}`))));
     assert.ok(outcomes.every((o) => o.decision.allowed));
     assert.equal(harness.calls(), 2);
     assert.equal(harness.verifications(), 2);
@@ -239,6 +239,30 @@ describe("kept decisions", () => {
     assert.equal(harness.decisionHits(), 1);
     assert.deepEqual(counters(), before);
     assert.deepEqual(outcome.decision.object, { kind: "Pod", namespace: ns, name: "web-3", generateName: undefined });
+  });
+
+  test("a review a kept decision covers is answered at once, not as a promise", async () => {
+    await warmUp();
+    const answered = harness.reviewer.review(webPod("web-3"));
+    assert.ok(!(answered instanceof Promise));
+    assert.equal(answered.decision.allowed, true);
+    assert.equal(harness.decisionHits(), 1);
+  });
+
+  test("a review that is not covered by a kept decision is a promise", async () => {
+    const first = harness.reviewer.review(webPod("web-1"));
+    assert.ok(first instanceof Promise);
+    assert.equal((await first).decision.allowed, true);
+  });
+
+  test("a review that fails before any metadata is read rejects instead of throwing", async () => {
+    await warmUp();
+    const broken = { ...webPod("web-3"), get object(): unknown {
+      throw new Error("the object cannot be read");
+    } };
+    const answered = harness.reviewer.review(broken);
+    assert.ok(answered instanceof Promise);
+    await assert.rejects(answered, /the object cannot be read/);
   });
 
   test("the log record of a kept decision names the new request and object, with the decision's fields", async () => {
