@@ -11,24 +11,28 @@
  * The store is opened through a {@link StoreOpener}; the default is the one
  * `scriba serve` uses (server/open-store), so `--storage` means the same in
  * every command.
+ *
+ * Only the REST client is imported up front. The gRPC client, the stores
+ * (with their native SQLite binding and the PostgreSQL driver) and the
+ * Grafeas service are imported when the location asks for them, so a webhook
+ * with `--server http(s)://` loads none of them: 4 MB less heap. (Code a
+ * process loads but never calls can cost it time per request: it did for the
+ * Kubernetes client, docs/benchmarks.md; for these modules an A/B of the
+ * webhook showed no difference beyond noise.)
  */
 import type { ClientCertificate } from "../client/grafeas-client.js";
 import { transportOf } from "../client/server-url.js";
 import { invalidArgument } from "../errors.js";
-import { GrafeasService } from "../grafeas/grafeas-service.js";
 import type { StorageSetting } from "../server/storage-config.js";
 import { describeStorage } from "../server/storage-config.js";
-import { openStore } from "../server/open-store.js";
 import type { Store } from "../store/store.js";
-import { grafeasServiceMetadata } from "./grafeas-service-metadata.js";
-import { grpcMetadata } from "./grpc-metadata.js";
 import type { MetadataSource } from "./metadata-source.js";
 import { restMetadata } from "./rest-metadata.js";
 
 export type StoreOpener = (setting: StorageSetting) => Promise<Store>;
 
 /** The server's store opener (memory, SQLite, and PostgreSQL where the build has it). */
-export const defaultStoreOpener: StoreOpener = (setting) => openStore(setting);
+export const defaultStoreOpener: StoreOpener = async (setting) => (await import("../server/open-store.js")).openStore(setting);
 
 export interface MetadataLocation {
   /** `--server`: a Scriba/Grafeas v1 server; the scheme chooses REST (`http(s)://`) or gRPC (`grpc(s)://`). */
@@ -58,9 +62,11 @@ export async function openMetadataSource(
       clientCertificate: location.clientCertificate,
       timeoutMs: location.timeoutMs,
     };
-    return transportOf(location.server) === "grpc" ? grpcMetadata(client) : restMetadata(client);
+    if (transportOf(location.server) !== "grpc") return restMetadata(client);
+    return (await import("./grpc-metadata.js")).grpcMetadata(client);
   }
   const setting = location.storage as StorageSetting;
+  const [{ GrafeasService }, { grafeasServiceMetadata }] = await Promise.all([import("../grafeas/grafeas-service.js"), import("./grafeas-service-metadata.js")]);
   const store = await openStore(setting);
   const source = grafeasServiceMetadata(new GrafeasService({ store }), {
     description: `in-process grafeas (${describeStorage(setting)})`,
