@@ -12,8 +12,8 @@
  * `scriba verify` has no use for them. In a webhook they also cost time per
  * review, although never called: a no-op HTTPS server spent 7–9% more CPU
  * per request with the client imported, and the warm webhook's CPU ratio
- * against that no-op rose by about 2.5 points once it no longer loaded the
- * client (docs/benchmarks.md).
+ * against that no-op rose by 2.5 and 3 points (1 and 10 images) once it no
+ * longer loaded the client (docs/benchmarks.md).
  */
 export { loadKubeConfig } from "./kube-config.js";
 export type { LoadedKubeConfig } from "./kube-config.js";
