@@ -197,7 +197,12 @@ export function admissionResponse(review: AdmissionReviewRequest, outcome: Admis
  */
 const plainAdmissionTails = new WeakMap<readonly string[], string>();
 
-function isPlainAdmission(outcome: AdmissionOutcome): boolean {
+/**
+ * Whether everything of the answer but the uid follows from the policy names:
+ * reviewed and admitted, every image allowed, no warning, no breakglass. (Not
+ * the reviewer's test for keeping a decision, which asks other things.)
+ */
+function answerFollowsFromPolicies(outcome: AdmissionOutcome): boolean {
   return (
     outcome.reviewed &&
     outcome.event === "allow" &&
@@ -214,7 +219,7 @@ function isPlainAdmission(outcome: AdmissionOutcome): boolean {
  * that answer is serialized once per policy set instead of per request.
  */
 export function admissionResponseText(review: AdmissionReviewRequest, outcome: AdmissionOutcome): string {
-  if (!isPlainAdmission(outcome)) return JSON.stringify(admissionResponse(review, outcome));
+  if (!answerFollowsFromPolicies(outcome)) return JSON.stringify(admissionResponse(review, outcome));
   let tail = plainAdmissionTails.get(outcome.policies);
   if (tail === undefined) {
     // The whole answer for an empty uid, less its head: `{…"response":{"uid":""`.

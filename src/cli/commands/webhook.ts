@@ -138,13 +138,13 @@ export async function startPolicyWebhook(options: PolicyWebhookOptions): Promise
   const attestorKeys = await loadAttestorKeys(settings.attestorKey ?? []);
   const metrics = createAdmissionMetrics();
   const { provider, kubeConfig } = await openPolicySource(settings, logger);
-  // Loaded only with a cluster to talk to: a webhook that reads a policy directory never pays for the client.
-  const kubernetes = kubeConfig === undefined ? undefined : await loadKubernetesClients();
+  // The clients are loaded only with a cluster to talk to: a webhook that reads a policy directory never pays for them.
+  const cluster = kubeConfig === undefined ? undefined : { kubeConfig, clients: await loadKubernetesClients() };
   // privateKeySecretName is read only where the policies come from the cluster: a policy directory names
   // Secrets of no particular cluster, and --kubeconfig alone is for the re-check.
   const signingSecrets =
-    settings.policySource === "kubernetes" && kubeConfig !== undefined && kubernetes !== undefined
-      ? new SigningSecrets(new kubernetes.SecretClient(kubeConfig), { ttlMs: settings.attestorSecretTtl ?? 60_000, logger })
+    settings.policySource === "kubernetes" && cluster !== undefined
+      ? new SigningSecrets(new cluster.clients.SecretClient(cluster.kubeConfig), { ttlMs: settings.attestorSecretTtl ?? 60_000, logger })
       : undefined;
   logger.info("metadata source", {
     source: metadata.description,
@@ -152,7 +152,7 @@ export async function startPolicyWebhook(options: PolicyWebhookOptions): Promise
     signingKeysFromCluster: signingSecrets === undefined ? "off (--policy-source kubernetes only)" : `read from the Kubernetes API, reused for ${signingSecrets.ttlMs} ms`,
   });
   const recheckIntervalMs = settings.recheckInterval ?? 3_600_000;
-  if (recheckIntervalMs > 0 && kubeConfig === undefined) {
+  if (recheckIntervalMs > 0 && cluster === undefined) {
     logger.info("the re-check of running pods is off: no Kubernetes API is configured (--policy-source kubernetes or --kubeconfig)");
   }
   try {
@@ -170,9 +170,9 @@ export async function startPolicyWebhook(options: PolicyWebhookOptions): Promise
         : cacheSettingsOf(settings),
       records: recordSettingsOf(settings),
       recheck:
-        kubeConfig === undefined || kubernetes === undefined || recheckIntervalMs === 0
+        cluster === undefined || recheckIntervalMs === 0
           ? undefined
-          : { intervalMs: recheckIntervalMs, pods: new kubernetes.PodClient(kubeConfig, { logger }) },
+          : { intervalMs: recheckIntervalMs, pods: new cluster.clients.PodClient(cluster.kubeConfig, { logger }) },
       metrics,
     });
     return {
